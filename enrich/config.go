@@ -1,0 +1,83 @@
+package enrich
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Config is the `enrich` section.
+type Config struct {
+	GeoIP   GeoIPConfig   `koanf:"geoip"`
+	DNS     DNSConfig     `koanf:"dns"`
+	Senders []SenderEntry `koanf:"senders"`
+}
+
+// GeoIPConfig lists user-supplied MaxMind-format databases (GeoLite2/GeoIP2
+// City, Country, ASN; DB-IP Lite; IPinfo Lite). Their type is read from their
+// metadata; they take precedence over the embedded database.
+type GeoIPConfig struct {
+	Databases []string `koanf:"databases"`
+	// DisableEmbedded turns off the embedded country + AS database.
+	DisableEmbedded bool `koanf:"disable_embedded"`
+}
+
+// DNSConfig configures reverse DNS.
+type DNSConfig struct {
+	// Offline turns reverse DNS off entirely.
+	Offline        bool          `koanf:"offline"`
+	Timeout        time.Duration `koanf:"timeout"`
+	Concurrency    int           `koanf:"concurrency"`
+	CacheTTL       time.Duration `koanf:"cache_ttl"`
+	NegativeTTL    time.Duration `koanf:"negative_ttl"`
+	CacheSize      int           `koanf:"cache_size"`
+	ForwardConfirm bool          `koanf:"forward_confirm"`
+	// Servers overrides the system resolver ("host:port"); empty uses the system's.
+	Servers []string `koanf:"servers"`
+}
+
+// SenderEntry is a user-defined sender catalogue entry. Any of the matchers
+// identifies the sender.
+type SenderEntry struct {
+	Name        string   `koanf:"name"`
+	Type        string   `koanf:"type"`
+	PTRDomains  []string `koanf:"ptr_domains"`
+	ASNs        []uint32 `koanf:"asns"`
+	DKIMDomains []string `koanf:"dkim_domains"`
+	// Domains lists the policy domains this sender legitimately sends for
+	// (empty: any); used by the verdict to tell misconfigured from spoofed.
+	Domains []string `koanf:"domains"`
+}
+
+// DefaultConfig returns the defaults: reverse DNS on with a short timeout.
+func DefaultConfig() Config {
+	return Config{DNS: DNSConfig{
+		Timeout:     2 * time.Second,
+		Concurrency: 32,
+		CacheTTL:    24 * time.Hour,
+		NegativeTTL: time.Hour,
+		CacheSize:   100000,
+	}}
+}
+
+// Validate checks the values.
+func (c Config) Validate() error {
+	var errs []error
+	if !c.DNS.Offline {
+		if c.DNS.Timeout <= 0 {
+			errs = append(errs, fmt.Errorf("enrich.dns.timeout: must be positive, got %s", c.DNS.Timeout))
+		}
+		if c.DNS.Concurrency <= 0 {
+			errs = append(errs, fmt.Errorf("enrich.dns.concurrency: must be positive, got %d", c.DNS.Concurrency))
+		}
+	}
+	for i, s := range c.Senders {
+		if s.Name == "" {
+			errs = append(errs, fmt.Errorf("enrich.senders[%d].name: required", i))
+		}
+		if len(s.PTRDomains)+len(s.ASNs)+len(s.DKIMDomains) == 0 {
+			errs = append(errs, fmt.Errorf("enrich.senders[%d]: needs ptr_domains, asns or dkim_domains", i))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,21 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3".
+var Version = "dev"
+
+func init() {
+	register(command{name: "version", summary: "print the version", run: func(_ context.Context, env Env, _ []string) int {
+		v := Version
+		if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		fmt.Fprintln(env.Stdout, "dmarc-agent", v)
+		return ExitOK
+	}})
+}

@@ -1,0 +1,91 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadExample(t *testing.T) {
+	cfg, err := Load("../../config.example.yaml", nil)
+	if err != nil {
+		t.Fatalf("config.example.yaml: %v", err)
+	}
+	if !cfg.Archive.Enabled {
+		t.Error("example enables the archive")
+	}
+	want := Default()
+	want.Archive.Enabled = true
+	want.Sources.Dir.Path = "/var/lib/dmarc-agent/incoming"
+	if cfg.Output.OpenSearch.Retry != want.Output.OpenSearch.Retry ||
+		cfg.Enrich.DNS.Timeout != want.Enrich.DNS.Timeout ||
+		cfg.Pipeline != want.Pipeline || cfg.Sources.Dir != want.Sources.Dir ||
+		cfg.Sources.Gmail.Query != want.Sources.Gmail.Query || cfg.HTTP != want.HTTP {
+		t.Errorf("config.example.yaml disagrees with the defaults it documents:\n got %+v\nwant %+v", cfg, want)
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	cfg, err := Load("", []string{
+		"DMARC_AGENT_OUTPUT__OPENSEARCH__URLS=http://a:9200,http://b:9200",
+		"DMARC_AGENT_OUTPUT__OPENSEARCH__RETRY__MAX_ELAPSED=90s",
+		"DMARC_AGENT_INDEX__PREFIX=mail",
+		"DMARC_AGENT_REQUIRE_OPENSEARCH=1", // not configuration: no double underscore
+		"HOME=/root",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Output.OpenSearch.URLs; len(got) != 2 || got[0] != "http://a:9200" || got[1] != "http://b:9200" {
+		t.Errorf("urls = %q", got)
+	}
+	if cfg.Output.OpenSearch.Retry.MaxElapsed != 90*time.Second {
+		t.Errorf("max_elapsed = %s", cfg.Output.OpenSearch.Retry.MaxElapsed)
+	}
+	if cfg.Index.Prefix != "mail" {
+		t.Errorf("prefix = %q", cfg.Index.Prefix)
+	}
+}
+
+func TestErrorsNameTheKey(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"unknown top", "bogus: 1\n", "bogus"},
+		{"unknown nested", "output:\n  opensearch:\n    urlz: [x]\n", "urlz"},
+		{"bad duration", "pipeline:\n  shutdown_grace: soon\n", "shutdown_grace"},
+		{"bad enum", "log:\n  format: xml\n", "log.format"},
+		{"bad url", "output:\n  opensearch:\n    urls: [\"ftp://x\"]\n", "output.opensearch.urls"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(p, []byte(tc.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(p, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v does not name %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidateJoinsEveryProblem(t *testing.T) {
+	c := Default()
+	c.Log.Format = "xml"
+	c.Pipeline.QueueSize = 0
+	c.Output.OpenSearch.Workers = 0
+	err := c.Validate()
+	for _, key := range []string{"log.format", "pipeline.queue_size", "output.opensearch.workers"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("error %v does not name %s", err, key)
+		}
+	}
+}
+
+func TestEnvUnknownKeyIsError(t *testing.T) {
+	_, err := Load("", []string{"DMARC_AGENT_OUTPUT__NOPE=1"})
+	if err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("want error naming nope, got %v", err)
+	}
+}

@@ -1,0 +1,57 @@
+// Package output defines what the pipeline hands to an output and what it
+// gets back. Implementations live in sub-packages (opensearch, file).
+package output
+
+import (
+	"context"
+	"iter"
+)
+
+// Doc is one encoded document ready for a bulk request.
+type Doc struct {
+	Index string
+	ID    string
+	Body  []byte // the JSON document, without a trailing newline
+}
+
+// Failure is a document that the output refused for good (for example a
+// mapping error). Retrying it would not help.
+type Failure struct {
+	Index  string `json:"index"`
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// Result counts what happened to the documents of one Write.
+type Result struct {
+	Indexed    int       // newly written (or overwritten in reindex mode)
+	Duplicates int       // already present: create answered 409
+	Failed     []Failure // permanently refused
+}
+
+// Add merges r2 into r.
+func (r *Result) Add(r2 Result) {
+	r.Indexed += r2.Indexed
+	r.Duplicates += r2.Duplicates
+	r.Failed = append(r.Failed, r2.Failed...)
+}
+
+// Output writes documents.
+//
+// Write consumes docs and returns once every document has been acknowledged:
+// indexed, found to be a duplicate, or permanently refused (listed in
+// Result.Failed). Transient faults (cluster down, 429, 5xx) are retried inside
+// Write with backoff until ctx ends or the output's retry budget runs out; a
+// non-nil error then means some documents may not be written, and the caller
+// must not acknowledge the source of those documents. If docs yields an error,
+// Write stops reading and returns it.
+//
+// Write is safe for concurrent use; implementations may combine documents of
+// concurrent calls into one bulk request.
+type Output interface {
+	Write(ctx context.Context, docs iter.Seq2[Doc, error]) (Result, error)
+	// Ready reports whether the output can take writes now (for /readyz).
+	Ready(ctx context.Context) error
+	// Close flushes and releases resources. Safe to call twice.
+	Close(ctx context.Context) error
+}

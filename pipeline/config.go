@@ -1,0 +1,52 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Config is the `pipeline` section.
+type Config struct {
+	// Workers is the number of messages decoded and parsed at once; 0 means one per core.
+	Workers int `koanf:"workers"`
+	// QueueSize bounds the messages waiting between sources and workers.
+	QueueSize int `koanf:"queue_size"`
+	// ShutdownGrace is how long in-flight messages may finish after a stop signal.
+	ShutdownGrace time.Duration `koanf:"shutdown_grace"`
+	// SpoolMemoryBytes is how much of one message's encoded documents are kept
+	// in memory before the rest spills to a temporary file.
+	SpoolMemoryBytes int `koanf:"spool_memory_bytes"`
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{QueueSize: 16, ShutdownGrace: 30 * time.Second, SpoolMemoryBytes: 8 << 20}
+}
+
+// EffectiveWorkers resolves Workers = 0.
+func (c Config) EffectiveWorkers() int {
+	if c.Workers > 0 {
+		return c.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Validate checks the values.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Workers < 0 {
+		errs = append(errs, fmt.Errorf("pipeline.workers: must not be negative, got %d", c.Workers))
+	}
+	if c.QueueSize <= 0 {
+		errs = append(errs, fmt.Errorf("pipeline.queue_size: must be positive, got %d", c.QueueSize))
+	}
+	if c.ShutdownGrace < 0 {
+		errs = append(errs, fmt.Errorf("pipeline.shutdown_grace: must not be negative, got %s", c.ShutdownGrace))
+	}
+	if c.SpoolMemoryBytes <= 0 {
+		errs = append(errs, fmt.Errorf("pipeline.spool_memory_bytes: must be positive, got %d", c.SpoolMemoryBytes))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,46 @@
+// Package decode finds report payloads inside whatever container they arrive
+// in: plain XML or JSON, gzip, zip, MIME messages (.eml) with the report as an
+// attachment, inline, in a nested message/rfc822, or as the whole body, in
+// base64 or quoted-printable, and mbox files holding many messages. Content is
+// recognised by its bytes (magic numbers, MIME types, the XML root element),
+// never by a file name alone.
+package decode
+
+import (
+	"context"
+	"io"
+
+	"github.com/dmarc-agent/dmarc-agent/mapping"
+)
+
+// DefaultMaxBytes caps the decompressed size of one payload (zip and gzip bombs).
+const DefaultMaxBytes = 64 << 20
+
+// Options bound the work done on one input.
+type Options struct {
+	// MaxBytes caps the decompressed bytes of one payload; 0 means DefaultMaxBytes.
+	MaxBytes int64
+}
+
+// Part is one report payload.
+type Part struct {
+	// Name is the chain of names through containers, joined by "/", such as
+	// "mail.eml/google.com!example.com!1700000000!1700086399.zip/google.com!example.com!1700000000!1700086399.xml".
+	Name string
+	// Kind is the detected report kind.
+	Kind mapping.Kind
+	// Body yields the decoded payload: the XML of an aggregate report, the JSON
+	// of an SMTP TLS report, or the whole MIME message of a failure report.
+	// Reading past Options.MaxBytes fails with an error wrapping ErrTooLarge.
+	// Body is valid only during the callback.
+	Body io.Reader
+}
+
+// Handler receives each payload. Returning an error stops the walk and Walk
+// returns that error.
+type Handler func(ctx context.Context, p Part) error
+
+// Rejecter receives each piece that could not be decoded (corrupt gzip,
+// truncated zip, a message with no report): name as in Part.Name, and a
+// one-line reason. The walk goes on with the next piece.
+type Rejecter func(name, reason string)
