@@ -77,3 +77,12 @@ func (r *Report) Time() time.Time {
 	}
 	return r.Received.UTC()
 }
+
+// HeaderFrom is the domain of the original From header ("" if unknown).
+func (r *Report) HeaderFrom() string { return domainOf(r.Original.From) }
+
+// EnvelopeFrom is the domain of Original-Mail-From ("" if unknown).
+func (r *Report) EnvelopeFrom() string { return domainOf(r.OriginalMailFrom) }
+
+// ReporterDomain is the domain of the report's From address.
+func (r *Report) ReporterDomain() string { return domainOf(r.ReportFrom) }
