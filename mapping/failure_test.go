@@ -109,9 +109,9 @@ func TestFailureIDIsContentOnly(t *testing.T) {
 	lf := strings.ReplaceAll(string(headers), "\r\n", "\n")
 	want := idOf(headers, failureReceived, cfg)
 	for name, b := range map[string][]byte{
-		"crlf":       []byte(strings.ReplaceAll(lf, "\n", "\r\n")),
-		"mbox":       []byte("From MAILER-DAEMON Fri Nov 20 22:03:12 2026\n" + lf),
-		"forwarded":  failureFixture(t, "forwarded.eml"),
+		"crlf":           []byte(strings.ReplaceAll(lf, "\n", "\r\n")),
+		"mbox":           []byte("From MAILER-DAEMON Fri Nov 20 22:03:12 2026\n" + lf),
+		"forwarded":      failureFixture(t, "forwarded.eml"),
 		"received later": headers,
 	} {
 		if got := idOf(b, failureReceived.Add(72*time.Hour), cfg); got != want {
