@@ -8,7 +8,7 @@ import (
 
 // FailureDoc is one document per failure (forensic) report.
 type FailureDoc struct {
-	Timestamp   time.Time          `json:"@timestamp"` // arrival date, else report date, else received; UTC
+	Timestamp   time.Time          `json:"@timestamp"` // failure.Report.Time(): arrival date, else report/original Date, else received; UTC
 	Failure     FailureInfo        `json:"failure"`
 	Source      Source             `json:"source"` // the sending IP; enriched like aggregate sources
 	Identifiers FailureIdentifiers `json:"identifiers,omitzero"`

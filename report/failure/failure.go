@@ -67,13 +67,16 @@ type Original struct {
 }
 
 // Time is the report's date: Arrival-Date, else the report message's Date,
-// else when it was received. It is the date of the index and @timestamp.
+// else the original message's Date, else when it was received. It is the
+// date of the index and @timestamp.
 func (r *Report) Time() time.Time {
 	switch {
 	case !r.ArrivalDate.IsZero():
 		return r.ArrivalDate.UTC()
 	case !r.ReportDate.IsZero():
 		return r.ReportDate.UTC()
+	case !r.Original.Date.IsZero():
+		return r.Original.Date.UTC()
 	}
 	return r.Received.UTC()
 }

@@ -183,5 +183,8 @@ func (r *Report) check() error {
 	if !r.SourceIP.IsValid() {
 		return invalid("no source IP (no valid Source-IP, Received-SPF client-ip or Received header)")
 	}
+	if r.Time().IsZero() {
+		return invalid("no date (no Arrival-Date, report Date or original Date) and the receive time is unknown")
+	}
 	return nil
 }

@@ -124,6 +124,17 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
+func TestParseRejectsNoDateAtAll(t *testing.T) {
+	in := "Content-Type: text/plain\n\nFeedback-Type: auth-failure\nSource-IP: 192.0.2.1\nReported-Domain: example.com\n"
+	if _, err := Parse(strings.NewReader(in), time.Time{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "no date") {
+		t.Fatalf("err = %v", err)
+	}
+	rep, err := Parse(strings.NewReader(in+"Date: Mon, 2 Nov 2026 10:00:00 +0000\n"), time.Time{})
+	if err != nil || !rep.Time().Equal(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)) {
+		t.Fatalf("original date fallback: %v %v", rep, err)
+	}
+}
+
 func TestParseTooLarge(t *testing.T) {
 	_, err := Parse(bytes.NewReader(make([]byte, MaxBytes+1)), received)
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "larger than") {
@@ -220,7 +231,8 @@ func TestTime(t *testing.T) {
 		want time.Time
 	}{
 		{Report{ArrivalDate: a, ReportDate: d, Received: received}, a.UTC()},
-		{Report{ReportDate: d, Received: received}, d},
+		{Report{ReportDate: d, Received: received, Original: Original{Date: a}}, d},
+		{Report{Received: received, Original: Original{Date: a}}, a.UTC()},
 		{Report{Received: received}, received},
 	} {
 		if got := tc.r.Time(); !got.Equal(tc.want) || got.Location() != time.UTC {
