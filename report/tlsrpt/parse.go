@@ -156,7 +156,10 @@ func parseTime(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 date-time", s)
 	}
-	return t.UTC(), nil
+	if t = t.UTC(); t.Year() < 1990 || t.Year() > 2200 {
+		return time.Time{}, fmt.Errorf("%q is out of range (1990 to 2200)", s)
+	}
+	return t, nil
 }
 
 func normIP(s string) string {

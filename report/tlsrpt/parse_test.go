@@ -83,6 +83,8 @@ func TestParseRejects(t *testing.T) {
 		{"blank report id", `{"report-id":"  ",` + dr + `,` + pol + `}`, "no report-id"},
 		{"no date range", `{"report-id":"r1",` + pol + `}`, "r1: no date-range"},
 		{"bad start", `{"report-id":"r1","date-range":{"start-datetime":"2026-11-20","end-datetime":"2026-11-20T23:59:59Z"},` + pol + `}`, `start-datetime: "2026-11-20" is not an RFC 3339 date-time`},
+		{"year zero", `{"report-id":"r1","date-range":{"start-datetime":"0000-01-01T00:00:00+01:00","end-datetime":"0000-01-01T00:00:00Z"},` + pol + `}`, "out of range"},
+		{"far future", `{"report-id":"r1","date-range":{"start-datetime":"2026-11-20T00:00:00Z","end-datetime":"9999-12-31T23:59:59Z"},` + pol + `}`, "end-datetime: \"9999-12-31T23:59:59Z\" is out of range"},
 		{"missing end", `{"report-id":"r1","date-range":{"start-datetime":"2026-11-20T00:00:00Z"},` + pol + `}`, "end-datetime: missing"},
 		{"end before start", `{"report-id":"r1","date-range":{"start-datetime":"2026-11-21T00:00:00Z","end-datetime":"2026-11-20T00:00:00Z"},` + pol + `}`, "is before start-datetime"},
 		{"no policies", `{"report-id":"r1",` + dr + `}`, "r1: no policies"},
