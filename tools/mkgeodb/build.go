@@ -26,7 +26,7 @@ import (
 const DatabaseType = "dmarc-agent-country-asn"
 
 type options struct {
-	countryDB, asnDir, out      string
+	countryDB, asnDir, out     string
 	countryVersion, asnVersion string
 }
 
