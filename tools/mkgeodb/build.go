@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dmarc-agent/dmarc-agent/enrich/geoip/countryname"
 	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/inserter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
@@ -103,7 +104,7 @@ func addCountries(tree *mmdbwriter.Tree, path string) (stats, error) {
 			continue
 		}
 		value := mmdbtype.Map{"country_code": mmdbtype.String(rec.Code)}
-		if name := countryName(rec.Code); name != "" {
+		if name := countryname.English(rec.Code); name != "" {
 			value["country_name"] = mmdbtype.String(name)
 		}
 		ok, err := insert(tree, res.Prefix(), value)

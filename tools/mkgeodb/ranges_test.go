@@ -30,17 +30,6 @@ func TestRangePrefixes(t *testing.T) {
 	}
 }
 
-func TestCountryName(t *testing.T) {
-	for code, want := range map[string]string{
-		"US": "United States", "DE": "Germany", "HK": "Hong Kong", "GB": "United Kingdom",
-		"ZZ": "", "EU": "", "": "",
-	} {
-		if got := countryName(code); got != want {
-			t.Errorf("countryName(%q) = %q, want %q", code, got, want)
-		}
-	}
-}
-
 func TestBuildEpoch(t *testing.T) {
 	got, err := buildEpoch("2.3.2026060120", "2.3.2026061719")
 	if err != nil || got != 1781722800 {

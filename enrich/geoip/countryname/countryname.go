@@ -1,6 +1,11 @@
-package main
+// Package countryname gives the English name of an ISO 3166-1 alpha-2 code.
+// It is shared by the database generator (tools/mkgeodb) and by the reader,
+// which fills names for databases that carry only codes.
+package countryname
 
 import (
+	"strings"
+
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 )
@@ -20,11 +25,14 @@ var shortNames = map[string]string{
 
 var regionNamer = display.English.Regions()
 
-// countryName returns the English name of an ISO 3166-1 alpha-2 code, or ""
-// when it is unknown.
-func countryName(code string) string {
+// English returns the English name of code, or "" when it is not a country.
+func English(code string) string {
+	code = strings.ToUpper(code)
 	if n, ok := shortNames[code]; ok {
 		return n
+	}
+	if len(code) != 2 {
+		return ""
 	}
 	r, err := language.ParseRegion(code)
 	if err != nil || !r.IsCountry() {
