@@ -23,7 +23,8 @@
 #                             /var/tmp/dmarc-agent-opensearch/<port> as root, $OPENSEARCH_CACHE/node-<port> otherwise
 #   OPENSEARCH_USER           user to run as when started by root, default opensearch
 #   OPENSEARCH_JAVA_HOME      a Java 21+ JDK; otherwise JAVA_HOME or the newest 21+ JDK found
-#   OPENSEARCH_START_TIMEOUT  seconds to wait for health, default 240
+#   OPENSEARCH_EXTRA_JAVA_OPTS  appended to the JVM options
+#   OPENSEARCH_START_TIMEOUT  seconds to wait for health, default 300 (about 30 s on an idle 2-core machine)
 #   OPENSEARCH_PLUGINS        "auto" (default: ISM when available) or "none"
 set -euo pipefail
 
@@ -38,7 +39,7 @@ else
 	STATE=${OPENSEARCH_STATE_DIR:-$CACHE/node-$PORT}
 	RUN_USER=$(id -un)
 fi
-TIMEOUT=${OPENSEARCH_START_TIMEOUT:-240}
+TIMEOUT=${OPENSEARCH_START_TIMEOUT:-300}
 PLUGINS=${OPENSEARCH_PLUGINS:-auto}
 URL="http://127.0.0.1:$PORT"
 HOME_DIR="$STATE/opensearch-$VERSION"
@@ -166,7 +167,7 @@ start() {
 		log "starting OpenSearch $VERSION on $URL (java $JDK, heap $HEAP, user $RUN_USER)"
 		rm -f "$PIDFILE"
 		as_user env OPENSEARCH_JAVA_HOME="$JDK" OPENSEARCH_TMPDIR="$STATE/tmp" \
-			OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
+			OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP ${OPENSEARCH_EXTRA_JAVA_OPTS:-}" \
 			"$HOME_DIR/bin/opensearch" -d -p "$PIDFILE" \
 			-Ecluster.name=dmarc-agent-dev -Enode.name=dev-$PORT \
 			-Enetwork.host=127.0.0.1 -Ehttp.port="$PORT" -Etransport.port="$((PORT + 100))" \
