@@ -94,3 +94,19 @@ func TestSigV4SignsRequests(t *testing.T) {
 		t.Errorf("Authorization = %q, X-Amz-Date = %q", auth, date)
 	}
 }
+
+func TestSeveralURLsOneDown(t *testing.T) {
+	f := newFake(t)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	cfg := testConfig(deadURL)
+	cfg.URLs = append(cfg.URLs, f.srv.URL)
+	o := newTestOutput(t, cfg, nil)
+	for range 3 {
+		res, err := o.Write(t.Context(), seq(docs("dmarc-aggregate-2026.11", 5)))
+		if err != nil || res.Indexed+res.Duplicates != 5 {
+			t.Fatalf("Write = %+v, %v", res, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package opensearch
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -141,5 +142,23 @@ func TestEnsureTemplatesLeavesCurrentVersion(t *testing.T) {
 	}
 	if !strings.Contains(string(f.templates["dmarc-aggregate"]), "custom") {
 		t.Error("a current template was overwritten")
+	}
+}
+
+func TestEnsureTemplatesWithoutTemplateRights(t *testing.T) {
+	f := newFake(t)
+	o := newTestOutput(t, testConfig(f.srv.URL), nil)
+	// a fake whose template endpoint answers 403, as for a writer-only role
+	f.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/_index_template/") {
+			w.WriteHeader(403)
+			w.Write([]byte(`{"error":{"type":"security_exception","reason":"no permissions for [indices:admin/index_template/get]"}}`))
+			return
+		}
+		f.serve(w, r)
+	})
+	res, err := o.Write(t.Context(), seq(docs("dmarc-aggregate-2026.11", 3)))
+	if err != nil || res.Indexed != 3 {
+		t.Fatalf("Write = %+v, %v; a writer without template rights must still write", res, err)
 	}
 }
