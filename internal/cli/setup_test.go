@@ -6,9 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/dmarc-agent/dmarc-agent/mapping"
 )
 
 func TestSetupCommand(t *testing.T) {
@@ -37,13 +40,18 @@ func TestSetupCommand(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d, stderr %s", code, stderr.String())
 	}
-	want := "index template acme-aggregate: installed\n" +
-		"retention policy: skipped (the Index State Management plugin is not installed on the cluster; delete old indices yourself)\n"
+	var want string
+	var wantPuts []string
+	for _, k := range mapping.Kinds() {
+		want += "index template " + mapping.TemplateName("acme", k) + ": installed\n"
+		wantPuts = append(wantPuts, "/_index_template/"+mapping.TemplateName("acme", k))
+	}
+	want += "retention policy: skipped (the Index State Management plugin is not installed on the cluster; delete old indices yourself)\n"
 	if stdout.String() != want {
 		t.Errorf("stdout =\n%s\nwant\n%s", stdout.String(), want)
 	}
-	if len(puts) != 1 || puts[0] != "/_index_template/acme-aggregate" {
-		t.Errorf("PUTs %v", puts)
+	if !slices.Equal(puts, wantPuts) || !slices.Contains(puts, "/_index_template/acme-aggregate") {
+		t.Errorf("PUTs %v, want %v", puts, wantPuts)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/output"
 )
 
@@ -55,7 +56,12 @@ func TestTemplatesInstalledBeforeFirstBulk(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := []string{"GET /_index_template/dmarc-aggregate", "PUT /_index_template/dmarc-aggregate", "POST /_bulk", "POST /_bulk"}
+	var want []string
+	for _, k := range mapping.Kinds() {
+		name := mapping.TemplateName("dmarc", k)
+		want = append(want, "GET /_index_template/"+name, "PUT /_index_template/"+name)
+	}
+	want = append(want, "POST /_bulk", "POST /_bulk")
 	if got := f.requestLog(); !slices.Equal(got, want) {
 		t.Errorf("requests = %q, want %q", got, want)
 	}
