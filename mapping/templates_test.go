@@ -15,6 +15,8 @@ import (
 // kind's struct when adding its templates/<kind>.json.
 var docTypes = map[Kind]reflect.Type{
 	KindAggregate: reflect.TypeFor[AggregateDoc](),
+	KindFailure:   reflect.TypeFor[FailureDoc](),
+	KindSMTPTLS:   reflect.TypeFor[TLSDoc](),
 }
 
 // allowedTypes returns the mapping types that may hold a Go leaf at path.
