@@ -12,10 +12,13 @@ import (
 // documents, with their index and deterministic id. Use one builder per
 // report (per aggregate.Parse call); it is not safe for concurrent use.
 type AggregateBuilder struct {
-	rep    *aggregate.Report
-	index  string
-	meta   ReportMeta
-	policy PolicyPublished
+	rep   *aggregate.Report
+	index string
+	// reportKey identifies the report: an id of its org name, report id,
+	// policy domain and date range.
+	reportKey string
+	meta      ReportMeta
+	policy    PolicyPublished
 
 	// seen counts the records of identical content so far, by the first 64
 	// bits of their content hash: identical records get ordinals 0, 1, ...
@@ -33,6 +36,10 @@ func NewAggregateBuilder(prefix string, rep *aggregate.Report) *AggregateBuilder
 	return &AggregateBuilder{
 		rep:   rep,
 		index: IndexName(prefix, KindAggregate, m.Begin),
+		reportKey: NewIDBuilder(KindAggregate).
+			String(m.OrgName).String(m.ReportID).String(p.Domain).
+			Int(m.Begin.Unix()).Int(m.End.Unix()).
+			Sum(),
 		meta: ReportMeta{
 			OrgName: m.OrgName, OrgEmail: m.Email, ExtraContactInfo: m.ExtraContactInfo,
 			ID: m.ReportID, Begin: m.Begin.UTC(), End: m.End.UTC(),
@@ -63,13 +70,11 @@ func (b *AggregateBuilder) Build(rec *aggregate.Record) (doc *AggregateDoc, inde
 	ordinal := b.seen[key]
 	b.seen[key] = ordinal + 1
 
-	m := &b.rep.Metadata
-	id = NewIDBuilder(KindAggregate).
-		String(m.OrgName).String(m.ReportID).String(b.rep.Policy.Domain).
-		Int(m.Begin.Unix()).Int(m.End.Unix()).
-		String(string(sum[:])).Int(int64(ordinal)).
-		Sum()
+	id = NewIDBuilder(KindAggregate).String(b.reportKey).String(string(sum[:])).Int(int64(ordinal)).Sum()
 
+	// One backing array for all the parallel arrays of the document.
+	nr, nd, ns := len(rec.Reasons), len(rec.DKIMResults), len(rec.SPFResults)
+	col := columns{buf: make([]string, 0, 2*nr+4*nd+4*ns)}
 	doc = &AggregateDoc{
 		Timestamp: b.meta.Begin,
 		Report:    b.meta,
@@ -79,34 +84,37 @@ func (b *AggregateBuilder) Build(rec *aggregate.Record) (doc *AggregateDoc, inde
 		DMARC: DMARCResult{
 			DKIM: rec.DKIM, SPF: rec.SPF, Pass: rec.DKIM == "pass" || rec.SPF == "pass",
 			Override: Override{
-				Types:    column(len(rec.Reasons), true, func(i int) string { return rec.Reasons[i].Type }),
-				Comments: column(len(rec.Reasons), false, func(i int) string { return rec.Reasons[i].Comment }),
+				Types:    col.add(len(rec.Reasons), true, func(i int) string { return rec.Reasons[i].Type }),
+				Comments: col.add(len(rec.Reasons), false, func(i int) string { return rec.Reasons[i].Comment }),
 			},
 		},
 		Identifiers: Identifiers{HeaderFrom: rec.HeaderFrom, EnvelopeFrom: rec.EnvelopeFrom, EnvelopeTo: rec.EnvelopeTo},
 		Auth: Auth{
 			DKIM: AuthDKIM{
-				Domains:      column(len(rec.DKIMResults), true, func(i int) string { return rec.DKIMResults[i].Domain }),
-				Selectors:    column(len(rec.DKIMResults), false, func(i int) string { return rec.DKIMResults[i].Selector }),
-				Results:      column(len(rec.DKIMResults), true, func(i int) string { return rec.DKIMResults[i].Result }),
-				HumanResults: column(len(rec.DKIMResults), false, func(i int) string { return rec.DKIMResults[i].HumanResult }),
+				Domains:      col.add(len(rec.DKIMResults), true, func(i int) string { return rec.DKIMResults[i].Domain }),
+				Selectors:    col.add(len(rec.DKIMResults), false, func(i int) string { return rec.DKIMResults[i].Selector }),
+				Results:      col.add(len(rec.DKIMResults), true, func(i int) string { return rec.DKIMResults[i].Result }),
+				HumanResults: col.add(len(rec.DKIMResults), false, func(i int) string { return rec.DKIMResults[i].HumanResult }),
 			},
 			SPF: AuthSPF{
-				Domains:      column(len(rec.SPFResults), true, func(i int) string { return rec.SPFResults[i].Domain }),
-				Scopes:       column(len(rec.SPFResults), false, func(i int) string { return rec.SPFResults[i].Scope }),
-				Results:      column(len(rec.SPFResults), true, func(i int) string { return rec.SPFResults[i].Result }),
-				HumanResults: column(len(rec.SPFResults), false, func(i int) string { return rec.SPFResults[i].HumanResult }),
+				Domains:      col.add(len(rec.SPFResults), true, func(i int) string { return rec.SPFResults[i].Domain }),
+				Scopes:       col.add(len(rec.SPFResults), false, func(i int) string { return rec.SPFResults[i].Scope }),
+				Results:      col.add(len(rec.SPFResults), true, func(i int) string { return rec.SPFResults[i].Result }),
+				HumanResults: col.add(len(rec.SPFResults), false, func(i int) string { return rec.SPFResults[i].HumanResult }),
 			},
 		},
 	}
 	return doc, b.index, id
 }
 
-// column builds one of the parallel arrays that flatten a list of objects.
-// Index i of every column describes the same object, so a column is either
-// complete (with "" where the object lacks the value) or absent: an optional
-// column (always false) is absent when no object has the value.
-func column(n int, always bool, get func(int) string) []string {
+// columns builds the parallel arrays that flatten a list of objects, in one
+// backing array. Index i of every column describes the same object, so a
+// column is either complete (with "" where the object lacks the value) or
+// absent: an optional column (always false) is absent when no object has the
+// value.
+type columns struct{ buf []string }
+
+func (c *columns) add(n int, always bool, get func(int) string) []string {
 	if n == 0 {
 		return nil
 	}
@@ -122,11 +130,11 @@ func column(n int, always bool, get func(int) string) []string {
 			return nil
 		}
 	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = get(i)
+	start := len(c.buf)
+	for i := range n {
+		c.buf = append(c.buf, get(i))
 	}
-	return out
+	return c.buf[start:len(c.buf):len(c.buf)]
 }
 
 // appendRecord writes every field of rec, length-prefixed, in a fixed order:
