@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"testing"
 )
@@ -43,4 +44,21 @@ func BenchmarkParseManySmall(b *testing.B) {
 		docs[i] = synthReport(3, fmt.Sprint("small-", i))
 	}
 	benchParse(b, docs, 3)
+}
+
+// BenchmarkEncodingXMLTokens is the baseline the scanner replaces: only
+// reading the tokens of the large report with encoding/xml, building nothing.
+func BenchmarkEncodingXMLTokens(b *testing.B) {
+	doc := synthReport(20000, "large")
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d := xml.NewDecoder(bytes.NewReader(doc))
+		for {
+			if _, err := d.RawToken(); err != nil {
+				break
+			}
+		}
+	}
+	b.ReportMetric(20000*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }

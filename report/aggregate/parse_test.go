@@ -441,3 +441,13 @@ func TestParseLargeCounts(t *testing.T) {
 		t.Errorf("message sum = %d, want %d", msgs, want)
 	}
 }
+
+// TestParseSlowReader: long markup read a byte at a time is not rescanned
+// per byte (this would take hours without the read-ahead in scanMarkup).
+func TestParseSlowReader(t *testing.T) {
+	doc := "<feedback><!--" + strings.Repeat("x", 900<<10) + "--></feedback>"
+	_, err := Parse(iotest.OneByteReader(strings.NewReader(doc)), func(*Report, *Record) error { return nil })
+	if err == nil || err.Error() != "missing report_id" {
+		t.Fatalf("err = %v, want missing report_id", err)
+	}
+}

@@ -195,11 +195,16 @@ func (s *scanner) scanMarkup() (tokKind, error) {
 			s.pos++
 			return tokText, nil
 		}
-		// markupMore: need more input.
+		// markupMore: need more input. Read until the unparsed input has
+		// doubled, so that a reader giving a few bytes at a time does not make
+		// long markup cost a rescan per read.
 		if len(data) >= maxMarkup {
 			return tokEOF, errMarkupTooLong
 		}
-		if !s.fill() {
+		got := s.fill()
+		for got && s.end-s.pos < 2*len(data) && s.fill() {
+		}
+		if !got {
 			if s.err != nil {
 				return tokEOF, s.err
 			}

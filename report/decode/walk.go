@@ -36,9 +36,11 @@ const (
 // Payloads are recognised by content, recursively: zip, gzip, XML with a
 // <feedback> root (KindAggregate), JSON with "policies" or
 // "organization-name" (KindSMTPTLS), RFC 822/MIME messages and mbox files.
-// A message whose top-level (or message/rfc822) Content-Type is
-// multipart/report; report-type=feedback-report is yielded whole as
-// KindFailure and not descended into.
+// A message (top-level or message/rfc822) whose Content-Type is
+// multipart/report; report-type=feedback-report is yielded whole, header
+// included, as KindFailure and not descended into; such a MIME part inside
+// another multipart is yielded the same way, its header rewritten from the
+// parsed fields.
 //
 // What cannot be decoded (empty input, corrupt or truncated gzip/zip, unknown
 // content, a message with no report, nesting deeper than 8, more than 1000
@@ -55,15 +57,22 @@ func Walk(ctx context.Context, r io.Reader, name string, opt Options, fn Handler
 		reject = func(string, string) {}
 	}
 	w := &walker{ctx: ctx, opt: opt, fn: fn, reject: reject}
-	if f, ok := r.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-			w.topRA, w.topSize = f, st.Size()
+	// Random access to the input spares a zip archive a copy.
+	switch v := r.(type) {
+	case *os.File:
+		st, err := v.Stat()
+		off, err2 := v.Seek(0, io.SeekCurrent)
+		if err == nil && err2 == nil && st.Mode().IsRegular() && off <= st.Size() {
+			w.topRA, w.topSize = io.NewSectionReader(v, off, st.Size()-off), st.Size()-off
 		}
-	} else if ra, ok := r.(interface {
+	case interface {
 		io.ReaderAt
+		io.Seeker
 		Size() int64
-	}); ok {
-		w.topRA, w.topSize = ra, ra.Size()
+	}: // bytes.Reader, strings.Reader, io.SectionReader
+		if off, err := v.Seek(0, io.SeekCurrent); err == nil && off <= v.Size() {
+			w.topRA, w.topSize = io.NewSectionReader(v, off, v.Size()-off), v.Size()-off
+		}
 	}
 	return w.walk(r, name, 0, ctxLoud)
 }

@@ -215,9 +215,12 @@ func TestWalkLimits(t *testing.T) {
 	})
 }
 
-func TestWalkFileZip(t *testing.T) {
+// TestWalkRandomAccessInput: a file or a bytes.Reader is read at random for
+// a zip, from where the caller left it.
+func TestWalkRandomAccessInput(t *testing.T) {
+	in := append([]byte("JUNK"), xmlZip...)
 	path := filepath.Join(t.TempDir(), "r.zip")
-	if err := os.WriteFile(path, xmlZip, 0o600); err != nil {
+	if err := os.WriteFile(path, in, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
@@ -225,9 +228,16 @@ func TestWalkFileZip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	got, err := walkAll(t, f, "r.zip", Options{})
-	if err != nil || len(got.Parts) != 1 || got.Parts[0].Body != reportXML {
-		t.Fatalf("got %s, %v", got, err)
+	br := bytes.NewReader(in)
+	for _, r := range []io.ReadSeeker{f, br} {
+		if _, err := r.Seek(4, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		got, err := walkAll(t, r, "r.zip", Options{})
+		want := walkResult{Parts: []gotPart{agg("r.zip/google.com!example.com!1700006400!1700092799.xml", reportXML)}}
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%T: got %s, %v", r, got, err)
+		}
 	}
 }
 
