@@ -13,7 +13,12 @@ import (
 func (w *walker) mbox(br *bufio.Reader, name string, depth int) error {
 	for i := 1; ; i++ {
 		if _, err := readLine(br, maxHeaderBytes); err != nil {
-			if i == 1 {
+			switch {
+			case err == errLineTooLong:
+				w.rej(name, fmt.Sprintf("mbox separator line %d longer than %d bytes", i, maxHeaderBytes))
+			case err != io.EOF:
+				w.rej(name, "reading mbox: "+err.Error())
+			case i == 1:
 				w.rej(name, "mbox without messages")
 			}
 			return nil // the "From " line was the last one

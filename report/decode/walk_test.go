@@ -108,6 +108,9 @@ func TestWalk(t *testing.T) {
 		{"other JSON", "o.json", []byte(`{"a":1}`), walkResult{Rejects: []string{"o.json: unknown content: JSON that is not an SMTP TLS report"}}},
 		{"Outlook msg", "o.msg", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest"), walkResult{Rejects: []string{"o.msg: unknown content: an Outlook .msg file (save the mail as .eml)"}}},
 		{"binary", "b.bin", []byte("\x00\x01\x02"), walkResult{Rejects: []string{"b.bin: unknown content: not a report, an archive or a mail message"}}},
+		{"mbox without messages", "m.mbox", []byte("From nobody"), walkResult{Rejects: []string{"m.mbox: mbox without messages"}}},
+		{"gigantic mbox separator", "m.mbox", []byte("From a\nSubject: x\n\n" + reportXML + "\nFrom " + strings.Repeat("b", maxHeaderBytes+1)),
+			walkResult{Parts: []gotPart{agg("m.mbox/#1", reportXML+"\n")}, Rejects: []string{"m.mbox: mbox separator line 2 longer than 1048576 bytes"}}},
 		{"gigantic header", "h.eml", []byte(tooLong), walkResult{Rejects: []string{"h.eml: reading message header: message header larger than 1048576 bytes"}}},
 	}
 	for _, tt := range tests {
