@@ -124,7 +124,7 @@ type memArchiveWriter struct {
 	buf bytes.Buffer
 }
 
-func (a *memArchive) Start() (ArchiveWriter, error) { return &memArchiveWriter{a: a}, nil }
+func (a *memArchive) Start() (ArchiveWriter, error)     { return &memArchiveWriter{a: a}, nil }
 func (w *memArchiveWriter) Write(p []byte) (int, error) { return w.buf.Write(p) }
 func (w *memArchiveWriter) Commit(kind mapping.Kind, date time.Time) error {
 	w.a.mu.Lock()
@@ -186,7 +186,7 @@ func TestBadNeighbourLosesNothing(t *testing.T) {
 	good := aggXML("good", 3)
 	noID := strings.Replace(aggXML("x", 2), "<report_id>x</report_id>", "", 1)
 	full := aggXML("trunc", 3*enrichBatch) // several batches reach the spool before the break
-	truncated := full[:len(full)*2/3] // records were parsed before the break
+	truncated := full[:len(full)*2/3]      // records were parsed before the break
 	data := zipOf(t, map[string]string{"a.xml": good, "b.xml": noID, "c.xml": truncated}, "a.xml", "b.xml", "c.xml")
 	for _, spoolMem := range []int{1 << 20, 64} { // in memory, and spilled to a file
 		out := &memOutput{}
