@@ -408,4 +408,3 @@ func TestValidate(t *testing.T) {
 		t.Errorf("scope without labelling %s", c.Scope())
 	}
 }
-
