@@ -124,4 +124,3 @@ func TestSearchLabel(t *testing.T) {
 		}
 	}
 }
-
