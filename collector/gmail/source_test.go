@@ -354,6 +354,63 @@ func TestDeletedMessageSkipped(t *testing.T) {
 	}
 }
 
+// Mark-read and archive happen only when configured, and only to
+// delivered mail.
+func TestMarkReadAndArchive(t *testing.T) {
+	f := gmailfake.New(box, other)
+	defer f.Close()
+	fx := fill(f, 3, "a", day)
+	cfg := testConfig(t, f)
+	cfg.MarkRead, cfg.Archive = true, true
+	c := newConsumer()
+	if err := c.run(t, newSource(t, cfg, gmail.Options{}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	c.exactlyOnce(t, fx.reports)
+	for _, id := range fx.byReport {
+		if got := f.Labels(box, id); !slices.Equal(got, []string{"dmarc/processed"}) {
+			t.Errorf("delivered %s: labels %v, want only dmarc/processed", id, got)
+		}
+	}
+	for _, id := range fx.noReport {
+		if got := f.Labels(box, id); !slices.Equal(got, []string{"INBOX", "UNREAD", "dmarc/failed"}) {
+			t.Errorf("rejected %s: labels %v", id, got)
+		}
+	}
+}
+
+// At most `concurrency` message fetches run at once, and the request
+// budget paces the whole run.
+func TestConcurrencyAndBudget(t *testing.T) {
+	f := gmailfake.New(box, other)
+	defer f.Close()
+	fx := fill(f, 40, "a", day)
+	cfg := testConfig(t, f)
+	cfg.Concurrency = 2
+	c := newConsumer()
+	if err := c.run(t, newSource(t, cfg, gmail.Options{}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	c.exactlyOnce(t, fx.reports)
+	if p := f.Peak("users.messages.get"); p > 2 || p < 1 {
+		t.Errorf("messages.get in flight at once: %d, want 1..2", p)
+	}
+
+	f2 := gmailfake.New(box, other)
+	defer f2.Close()
+	fill(f2, 5, "a", day)
+	cfg = testConfig(t, f2)
+	cfg.RequestsPerMinute = 600 // 10 a second, burst 10
+	start := time.Now()
+	if err := newConsumer().run(t, newSource(t, cfg, gmail.Options{}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	n := f2.TotalCalls()
+	if min := time.Duration(n-10) * 100 * time.Millisecond; time.Since(start) < min*9/10 {
+		t.Errorf("%d requests took %s; a budget of 600/min needs at least %s", n, time.Since(start), min)
+	}
+}
+
 func only(fs []gmailfake.Fault, keep func(gmailfake.Fault) bool) []gmailfake.Fault {
 	var out []gmailfake.Fault
 	for _, f := range fs {

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +48,8 @@ type Server struct {
 	units   map[string]int // by mailbox
 	touched map[string]int // by mailbox
 	maxIDs  int            // largest batchModify id count seen
+	active  map[string]int // requests in flight, by rpc
+	peak    map[string]int // most requests in flight at once, by rpc
 	window  []spent
 	oauth   oauthState
 
@@ -77,6 +78,8 @@ func New(primary string, others ...string) *Server {
 		calls:    map[string]int{},
 		units:    map[string]int{},
 		touched:  map[string]int{},
+		active:   map[string]int{},
+		peak:     map[string]int{},
 		TokenTTL: time.Hour,
 	}
 	s.oauth.init()
@@ -112,8 +115,15 @@ func (s *Server) route(mux *http.ServeMux, pattern, rpc string, h func(http.Resp
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.calls[rpc]++
+		s.active[rpc]++
+		s.peak[rpc] = max(s.peak[rpc], s.active[rpc])
 		f := s.takeFault(rpc)
 		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.active[rpc]--
+			s.mu.Unlock()
+		}()
 		if f != nil && f.Kind != DropMidBody {
 			f.write(w)
 			return
@@ -207,40 +217,6 @@ func (s *Server) overQuota(box string, units int) (time.Duration, bool) {
 	}
 	s.window = append(s.window, spent{now, box, units})
 	return 0, false
-}
-
-// Calls returns how many requests reached rpc (e.g. "users.messages.get"),
-// faults included.
-func (s *Server) Calls(rpc string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[rpc]
-}
-
-// UnitsUsed returns the quota units a mailbox spent.
-func (s *Server) UnitsUsed(user string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.units[user]
-}
-
-// Touched lists the mailboxes any authorised request reached, sorted.
-func (s *Server) Touched() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for u := range s.touched {
-		out = append(out, u)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// MaxBatchModifyIDs is the largest id count a batchModify call carried.
-func (s *Server) MaxBatchModifyIDs() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.maxIDs
 }
 
 // apiError writes Google's JSON error shape.
