@@ -70,7 +70,10 @@ func New(ctx context.Context, cfg Config, opts Options, logger *slog.Logger, reg
 	if err != nil {
 		return nil, err
 	}
-	svc, err := gmail.NewService(ctx, option.WithEndpoint(cfg.Endpoint), option.WithHTTPClient(hc))
+	// The library's own request logging (GOOGLE_SDK_GO_LOGGING_LEVEL) is
+	// switched off: it could print bodies that carry mail.
+	svc, err := gmail.NewService(ctx, option.WithEndpoint(cfg.Endpoint), option.WithHTTPClient(hc),
+		option.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		return nil, fmt.Errorf("creating gmail client: %w", err)
 	}

@@ -2,11 +2,13 @@ package gmail_test
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
@@ -363,10 +365,22 @@ func TestMarkReadAndArchive(t *testing.T) {
 	cfg := testConfig(t, f)
 	cfg.MarkRead, cfg.Archive = true, true
 	c := newConsumer()
-	if err := c.run(t, newSource(t, cfg, gmail.Options{}, nil)); err != nil {
+	reg := prometheus.NewRegistry()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	src, err := gmail.New(context.Background(), cfg, gmail.Options{Transport: tr}, nil, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.run(t, src); err != nil {
 		t.Fatal(err)
 	}
 	c.exactlyOnce(t, fx.reports)
+	for outcome, want := range map[string]float64{"delivered": 3, "rejected": 2} {
+		if got := counterValue(t, reg, outcome); got != want {
+			t.Errorf("dmarc_agent_gmail_messages_total{outcome=%q} = %v, want %v", outcome, got, want)
+		}
+	}
 	for _, id := range fx.byReport {
 		if got := f.Labels(box, id); !slices.Equal(got, []string{"dmarc/processed"}) {
 			t.Errorf("delivered %s: labels %v, want only dmarc/processed", id, got)
@@ -409,6 +423,27 @@ func TestConcurrencyAndBudget(t *testing.T) {
 	if min := time.Duration(n-10) * 100 * time.Millisecond; time.Since(start) < min*9/10 {
 		t.Errorf("%d requests took %s; a budget of 600/min needs at least %s", n, time.Since(start), min)
 	}
+}
+
+// counterValue reads a messages_total series from a registry.
+func counterValue(t *testing.T, reg *prometheus.Registry, outcome string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "dmarc_agent_gmail_messages_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if m.GetLabel()[0].GetValue() == outcome {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no dmarc_agent_gmail_messages_total{outcome=%q}", outcome)
+	return 0
 }
 
 func only(fs []gmailfake.Fault, keep func(gmailfake.Fault) bool) []gmailfake.Fault {
