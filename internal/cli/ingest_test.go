@@ -195,8 +195,8 @@ func TestIngestGmailReprocess(t *testing.T) {
 	junk := f.Add(box, gmailfake.Msg{Raw: []byte("From: a@example.net\r\nTo: dmarc@example.com\r\nSubject: Report Domain: example.com\r\n\r\nno attachment, sorry\r\n"), Date: when})
 	old := f.Add(box, gmailfake.Msg{Raw: report, Date: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
 	other := f.Add("someone@example.com", gmailfake.Msg{Raw: report, Date: when})
-	f.Inject(gmailfake.Fault{RPC: "messages.get", Kind: gmailfake.ServerError, Times: 1},
-		gmailfake.Fault{RPC: "messages.get", Kind: gmailfake.DropMidBody, Times: 1, Skip: 1})
+	f.Inject(gmailfake.Fault{RPC: "users.messages.get", Kind: gmailfake.ServerError, Times: 1},
+		gmailfake.Fault{RPC: "users.messages.get", Kind: gmailfake.DropMidBody, Times: 1, Skip: 1})
 
 	dir := t.TempDir()
 	env := append(slices.Clone(offline),
