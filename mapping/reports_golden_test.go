@@ -9,7 +9,13 @@ import (
 	"testing"
 )
 
-var updateReports = flag.Bool("update", false, "rewrite the golden files")
+// updateReports reads the -update flag, which aggregate_golden_test.go
+// (package mapping_test, linked into the same test binary) defines: a
+// second definition would panic at start-up.
+func updateReports() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // golden is one expected document as written to testdata.
 type golden struct {
@@ -26,7 +32,7 @@ func checkGolden(t *testing.T, path string, got []golden) {
 		t.Fatal(err)
 	}
 	b = append(b, '\n')
-	if *updateReports {
+	if updateReports() {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -22,7 +22,7 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 		date  time.Time
 		batch = make([]builtDoc, 0, enrichBatch)
 		docs  = make([]*mapping.AggregateDoc, 0, enrichBatch)
-		enc   = newEncoder()
+		js    []byte // reused: the spool copies what it is given
 	)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -39,11 +39,11 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 			return err
 		}
 		for _, bd := range batch {
-			body, err := enc.encode(bd.doc)
-			if err != nil {
+			var err error
+			if js, err = bd.doc.AppendJSON(js[:0]); err != nil {
 				return fmt.Errorf("encoding document: %w", err)
 			}
-			if err := pr.spool.add(bd.index, bd.id, body); err != nil {
+			if err := pr.spool.add(bd.index, bd.id, js); err != nil {
 				return err
 			}
 			res.Documents++
