@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"strconv"
 
@@ -26,14 +27,30 @@ type AggregateBuilder struct {
 	// distinct record).
 	seen map[uint64]uint32
 	buf  []byte
+
+	// idPrefix is what an IDBuilder hashes before the content hash (kind,
+	// report key, and the content hash's length prefix); idBuf is scratch.
+	idPrefix, idBuf []byte
+	// docs and cols are arenas that documents and their parallel arrays are
+	// cut from, to allocate in chunks rather than per record.
+	docs     []AggregateDoc
+	docChunk int
+	cols     []string
 }
+
+// Arena chunk sizes: they start small (most reports hold a few records) and
+// double up to the maximum (a chunk of documents is then about 40 KB).
+const (
+	docChunkMin, docChunkMax = 4, 64
+	colChunkMin, colChunkMax = 32, 512
+)
 
 // NewAggregateBuilder starts the documents of one report. rep must be
 // complete (as aggregate.Parse passes it to its callback). prefix is the
 // index prefix ("" for DefaultPrefix).
 func NewAggregateBuilder(prefix string, rep *aggregate.Report) *AggregateBuilder {
 	m, p := &rep.Metadata, &rep.Policy
-	return &AggregateBuilder{
+	b := &AggregateBuilder{
 		rep:   rep,
 		index: IndexName(prefix, KindAggregate, m.Begin),
 		reportKey: NewIDBuilder(KindAggregate).
@@ -51,6 +68,15 @@ func NewAggregateBuilder(prefix string, rep *aggregate.Report) *AggregateBuilder
 		},
 		seen: make(map[uint64]uint32),
 	}
+	b.idPrefix = appendIDField(appendIDField(nil, string(KindAggregate)), b.reportKey)
+	b.idPrefix = append(strconv.AppendInt(b.idPrefix, sha256.Size, 10), ':')
+	return b
+}
+
+// appendIDField writes s as IDBuilder.String hashes it.
+func appendIDField(b []byte, s string) []byte {
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	return append(append(b, ':'), s...)
 }
 
 // Build returns the document of one record, its index and its id. rec may
@@ -70,12 +96,28 @@ func (b *AggregateBuilder) Build(rec *aggregate.Record) (doc *AggregateDoc, inde
 	ordinal := b.seen[key]
 	b.seen[key] = ordinal + 1
 
-	id = NewIDBuilder(KindAggregate).String(b.reportKey).String(string(sum[:])).Int(int64(ordinal)).Sum()
+	// The id is NewIDBuilder(KindAggregate).String(b.reportKey).
+	// String(string(sum[:])).Int(ordinal).Sum(), without its allocations.
+	b.idBuf = append(append(b.idBuf[:0], b.idPrefix...), sum[:]...)
+	var digits [20]byte
+	b.idBuf = appendIDField(b.idBuf, string(strconv.AppendUint(digits[:0], uint64(ordinal), 10)))
+	idSum := sha256.Sum256(b.idBuf)
+	var idText [32]byte
+	base64.RawURLEncoding.Encode(idText[:], idSum[:24])
+	id = string(idText[:])
 
-	// One backing array for all the parallel arrays of the document.
+	// The parallel arrays of the document are cut from one arena.
 	nr, nd, ns := len(rec.Reasons), len(rec.DKIMResults), len(rec.SPFResults)
-	col := columns{buf: make([]string, 0, 2*nr+4*nd+4*ns)}
-	doc = &AggregateDoc{
+	if need := 2*nr + 4*nd + 4*ns; cap(b.cols)-len(b.cols) < need {
+		b.cols = make([]string, 0, max(min(2*cap(b.cols), colChunkMax), colChunkMin, need))
+	}
+	col := columns{buf: b.cols}
+	if len(b.docs) == 0 {
+		b.docChunk = min(max(2*b.docChunk, docChunkMin), docChunkMax)
+		b.docs = make([]AggregateDoc, b.docChunk)
+	}
+	doc, b.docs = &b.docs[0], b.docs[1:]
+	*doc = AggregateDoc{
 		Timestamp: b.meta.Begin,
 		Report:    b.meta,
 		Policy:    b.policy,
@@ -104,6 +146,7 @@ func (b *AggregateBuilder) Build(rec *aggregate.Record) (doc *AggregateDoc, inde
 			},
 		},
 	}
+	b.cols = col.buf
 	return doc, b.index, id
 }
 
@@ -140,8 +183,13 @@ func (c *columns) add(n int, always bool, get func(int) string) []string {
 // appendRecord writes every field of rec, length-prefixed, in a fixed order:
 // the canonical content that the id hashes.
 func appendRecord(b []byte, rec *aggregate.Record) []byte {
-	b = appendField(b, rec.SourceIP.String())
-	b = appendField(b, strconv.FormatInt(rec.Count, 10))
+	var scratch [64]byte
+	if rec.SourceIP.IsValid() {
+		b = appendBytesField(b, rec.SourceIP.AppendTo(scratch[:0])) // what String() returns
+	} else {
+		b = appendField(b, rec.SourceIP.String())
+	}
+	b = appendBytesField(b, strconv.AppendInt(scratch[:0], rec.Count, 10))
 	b = appendField(b, rec.Disposition)
 	b = appendField(b, rec.DKIM)
 	b = appendField(b, rec.SPF)
@@ -164,5 +212,9 @@ func appendRecord(b []byte, rec *aggregate.Record) []byte {
 }
 
 func appendField(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+func appendBytesField(b, s []byte) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }

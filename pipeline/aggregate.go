@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
@@ -18,12 +19,15 @@ type builtDoc struct {
 // parseAggregate streams records into documents, enriching them in batches.
 func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Reader, res *Result) (time.Time, error) {
 	var (
-		b     *mapping.AggregateBuilder
-		date  time.Time
-		batch = make([]builtDoc, 0, enrichBatch)
-		docs  = make([]*mapping.AggregateDoc, 0, enrichBatch)
-		js    []byte // reused: the spool copies what it is given
+		b    *mapping.AggregateBuilder
+		date time.Time
+		sc   = getScratch()
 	)
+	batch, docs, js := sc.batch, sc.docs, sc.js
+	defer func() {
+		sc.batch, sc.docs, sc.js = batch, docs, js
+		putScratch(sc)
+	}()
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -49,6 +53,7 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 			res.Documents++
 			res.addAggregate(bd.doc)
 		}
+		clear(batch) // let the encoded documents go
 		batch = batch[:0]
 		return nil
 	}
@@ -73,4 +78,28 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 		return date, internalError{err}
 	}
 	return date, nil
+}
+
+// aggScratch is the per-report working memory of parseAggregate, recycled
+// between reports: batches of documents and the encoding buffer.
+type aggScratch struct {
+	batch []builtDoc
+	docs  []*mapping.AggregateDoc
+	js    []byte
+}
+
+var aggScratches = sync.Pool{New: func() any {
+	return &aggScratch{batch: make([]builtDoc, 0, enrichBatch), docs: make([]*mapping.AggregateDoc, 0, enrichBatch)}
+}}
+
+func getScratch() *aggScratch { return aggScratches.Get().(*aggScratch) }
+
+func putScratch(sc *aggScratch) {
+	clear(sc.batch[:cap(sc.batch)])
+	clear(sc.docs[:cap(sc.docs)])
+	sc.batch, sc.docs = sc.batch[:0], sc.docs[:0]
+	if cap(sc.js) > 1<<20 {
+		sc.js = nil // an outsized document: do not keep its buffer
+	}
+	aggScratches.Put(sc)
 }

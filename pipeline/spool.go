@@ -8,6 +8,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"slices"
 
 	"github.com/dmarc-agent/dmarc-agent/output"
 )
@@ -19,12 +20,23 @@ import (
 type spool struct {
 	memLimit int
 	tempDir  string
-	mem      []byte
-	file     *os.File
-	w        *bufio.Writer
-	count    int
-	hdr      [binary.MaxVarintLen64]byte
+	// chunks hold the in-memory part, filled in order. Chunks rather than one
+	// growing slice: nothing is copied as the spool grows, and each byte is
+	// allocated once.
+	chunks [][]byte
+	memLen int // bytes in chunks
+	file   *os.File
+	w      *bufio.Writer
+	count  int
+	hdr    [binary.MaxVarintLen64]byte
 }
+
+// Chunk sizes: the first is small (most messages hold a few documents),
+// each next one doubles, up to chunkMax.
+const (
+	chunkMin = 16 << 10
+	chunkMax = 1 << 20
+)
 
 func newSpool(memLimit int, tempDir string) *spool {
 	return &spool{memLimit: memLimit, tempDir: tempDir}
@@ -32,14 +44,18 @@ func newSpool(memLimit int, tempDir string) *spool {
 
 // mark is a position to roll back to when a report turns out invalid.
 type mark struct {
-	memLen  int
-	fileLen int64
-	count   int
-	inFile  bool
+	chunks, chunkLen int // number of chunks, length of the last one
+	memLen           int
+	fileLen          int64
+	count            int
+	inFile           bool
 }
 
 func (s *spool) mark() (mark, error) {
-	m := mark{memLen: len(s.mem), count: s.count}
+	m := mark{chunks: len(s.chunks), memLen: s.memLen, count: s.count}
+	if len(s.chunks) > 0 {
+		m.chunkLen = len(s.chunks[len(s.chunks)-1])
+	}
 	if s.file != nil {
 		if err := s.w.Flush(); err != nil {
 			return m, fmt.Errorf("flushing spool: %w", err)
@@ -55,7 +71,12 @@ func (s *spool) mark() (mark, error) {
 
 // rollback drops everything added after m.
 func (s *spool) rollback(m mark) error {
-	s.mem = s.mem[:m.memLen]
+	clear(s.chunks[m.chunks:]) // release the chunks started after m
+	s.chunks = s.chunks[:m.chunks]
+	if m.chunks > 0 {
+		s.chunks[m.chunks-1] = s.chunks[m.chunks-1][:m.chunkLen]
+	}
+	s.memLen = m.memLen
 	s.count = m.count
 	if s.file == nil {
 		return nil
@@ -79,10 +100,11 @@ func (s *spool) rollback(m mark) error {
 // add appends one document.
 func (s *spool) add(index, id string, body []byte) error {
 	s.count++
-	if s.file == nil && len(s.mem)+len(index)+len(id)+len(body)+30 <= s.memLimit {
-		s.mem = appendField(s.mem, []byte(index))
-		s.mem = appendField(s.mem, []byte(id))
-		s.mem = appendField(s.mem, body)
+	if need := len(index) + len(id) + len(body) + 3*binary.MaxVarintLen64; s.file == nil && s.memLen+need <= s.memLimit {
+		c := s.room(need)
+		n0 := len(*c)
+		*c = appendField(appendField(appendField(*c, index), id), body)
+		s.memLen += len(*c) - n0
 		return nil
 	}
 	if s.file == nil {
@@ -93,17 +115,34 @@ func (s *spool) add(index, id string, body []byte) error {
 		os.Remove(f.Name()) // unlinked: the space is freed whatever happens to the process
 		s.file, s.w = f, bufio.NewWriterSize(f, 256<<10)
 	}
-	for _, b := range [][]byte{[]byte(index), []byte(id), body} {
-		n := binary.PutUvarint(s.hdr[:], uint64(len(b)))
-		s.w.Write(s.hdr[:n])
-		if _, err := s.w.Write(b); err != nil {
-			return fmt.Errorf("writing spool: %w", err)
-		}
+	// The buffered writer keeps its first error: checking the last write is enough.
+	s.writeHeader(len(index))
+	s.w.WriteString(index)
+	s.writeHeader(len(id))
+	s.w.WriteString(id)
+	s.writeHeader(len(body))
+	if _, err := s.w.Write(body); err != nil {
+		return fmt.Errorf("writing spool: %w", err)
 	}
 	return nil
 }
 
-func appendField(dst, b []byte) []byte {
+func (s *spool) writeHeader(n int) {
+	k := binary.PutUvarint(s.hdr[:], uint64(n))
+	s.w.Write(s.hdr[:k])
+}
+
+// room returns the last chunk, or a new one, with at least need bytes free.
+func (s *spool) room(need int) *[]byte {
+	if n := len(s.chunks); n == 0 || cap(s.chunks[n-1])-len(s.chunks[n-1]) < need {
+		size := chunkMin << min(len(s.chunks), 16)
+		size = max(min(size, chunkMax, s.memLimit-s.memLen), need)
+		s.chunks = append(s.chunks, make([]byte, 0, size))
+	}
+	return &s.chunks[len(s.chunks)-1]
+}
+
+func appendField[B []byte | string](dst []byte, b B) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(b)))
 	return append(dst, b...)
 }
@@ -114,15 +153,20 @@ func (s *spool) Len() int { return s.count }
 // docs yields the documents in the order they were added.
 func (s *spool) docs() iter.Seq2[output.Doc, error] {
 	return func(yield func(output.Doc, error) bool) {
-		rest := s.mem
-		for len(rest) > 0 {
-			var f [3][]byte
-			for i := range f {
-				n, k := binary.Uvarint(rest)
-				f[i], rest = rest[k:k+int(n)], rest[k+int(n):]
-			}
-			if !yield(output.Doc{Index: string(f[0]), ID: string(f[1]), Body: f[2]}, nil) {
-				return
+		var index string // documents of a report share their index: one string for all
+		for _, rest := range s.chunks {
+			for len(rest) > 0 {
+				var f [3][]byte
+				for i := range f {
+					n, k := binary.Uvarint(rest)
+					f[i], rest = rest[k:k+int(n)], rest[k+int(n):]
+				}
+				if string(f[0]) != index {
+					index = string(f[0])
+				}
+				if !yield(output.Doc{Index: index, ID: string(f[1]), Body: f[2]}, nil) {
+					return
+				}
 			}
 		}
 		if s.file == nil {
@@ -137,6 +181,8 @@ func (s *spool) docs() iter.Seq2[output.Doc, error] {
 			return
 		}
 		r := bufio.NewReaderSize(s.file, 256<<10)
+		var scratch []byte
+		var id string
 		for {
 			var f [3][]byte
 			for i := range f {
@@ -149,22 +195,33 @@ func (s *spool) docs() iter.Seq2[output.Doc, error] {
 					yield(output.Doc{}, fmt.Errorf("reading spool: %w", err))
 					return
 				}
-				f[i] = make([]byte, n) // outputs may keep what they are given
+				if i < 2 { // index and id become strings: read them into scratch
+					scratch = slices.Grow(scratch[:0], int(n))[:n]
+					f[i] = scratch
+				} else {
+					f[i] = make([]byte, n) // outputs may keep what they are given
+				}
 				if _, err := io.ReadFull(r, f[i]); err != nil {
 					yield(output.Doc{}, fmt.Errorf("reading spool: %w", err))
 					return
 				}
+				if i == 0 && string(f[0]) != index {
+					index = string(f[0])
+				}
+				if i == 1 {
+					id = string(f[1])
+				}
 			}
-			if !yield(output.Doc{Index: string(f[0]), ID: string(f[1]), Body: f[2]}, nil) {
+			if !yield(output.Doc{Index: index, ID: id, Body: f[2]}, nil) {
 				return
 			}
 		}
 	}
 }
 
-// Close releases the spool file.
+// Close releases the memory and the spool file.
 func (s *spool) Close() error {
-	s.mem = nil
+	s.chunks, s.memLen = nil, 0
 	if s.file == nil {
 		return nil
 	}
