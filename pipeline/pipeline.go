@@ -80,3 +80,11 @@ func New(cfg Config, d Deps) *Pipeline {
 func (p *Pipeline) Process(ctx context.Context, msg collector.Message) collector.Outcome {
 	return p.Deliver(ctx, p.Prepare(ctx, msg)).Outcome
 }
+
+// WithOutput returns a pipeline that is p with another output (ingest
+// --discard measures everything but the output with it).
+func (p *Pipeline) WithOutput(o output.Output) *Pipeline {
+	q := *p
+	q.d.Output = o
+	return &q
+}

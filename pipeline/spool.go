@@ -34,7 +34,7 @@ type spool struct {
 // Chunk sizes: the first is small (most messages hold a few documents),
 // each next one doubles, up to chunkMax.
 const (
-	chunkMin = 16 << 10
+	chunkMin = 4 << 10
 	chunkMax = 1 << 20
 )
 

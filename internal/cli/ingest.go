@@ -25,6 +25,7 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	reindex := fs.Bool("reindex", false, "overwrite documents that exist (for re-processing with new enrichment)")
 	fromGmail := fs.Bool("gmail", false, "re-read report mail from the Gmail mailbox of sources.gmail (processed mail included), instead of PATHs")
 	since := fs.String("since", "", "with --gmail: mail received on or after this `date` (YYYY-MM-DD)")
+	discard := fs.Bool("discard", false, "benchmarking: decode, parse, enrich and encode, then drop the documents (no output is written)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: dmarc-agent ingest [flags] PATH...\n       dmarc-agent ingest [flags] --gmail --since YYYY-MM-DD\n\nProcesses report files and folders (recursively) once.\nExit: 0 all inputs valid, 3 some rejected, 2 usage/config error, 1 fatal.")
 		fs.PrintDefaults()
@@ -69,6 +70,9 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	if *fromGmail {
 		cfg.Sources.Gmail.Enabled = true // the mailbox is named by the config even where run does not poll it
 	}
+	if *discard {
+		discardConfig(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(env.Stderr, "dmarc-agent: invalid configuration:\n%v\n", err)
 		return ExitUsage
@@ -88,6 +92,9 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "dmarc-agent ingest: %v\n", err)
 		return ExitFatal
+	}
+	if *discard {
+		st.discard()
 	}
 	sum := newSummary(cfg.Output.OpenSearch.Enabled())
 	sum.Rejected = append(sum.Rejected, bad...)
