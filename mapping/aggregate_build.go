@@ -31,19 +31,14 @@ type AggregateBuilder struct {
 	// idPrefix is what an IDBuilder hashes before the content hash (kind,
 	// report key, and the content hash's length prefix); idBuf is scratch.
 	idPrefix, idBuf []byte
-	// docs and cols are arenas that documents and their parallel arrays are
-	// cut from, to allocate in chunks rather than per record.
-	docs     []AggregateDoc
-	docChunk int
-	cols     []string
+	// cols is an arena that the documents' parallel arrays are cut from, to
+	// allocate in chunks rather than per record.
+	cols []string
 }
 
 // Arena chunk sizes: they start small (most reports hold a few records) and
-// double up to the maximum (a chunk of documents is then about 40 KB).
-const (
-	docChunkMin, docChunkMax = 4, 64
-	colChunkMin, colChunkMax = 32, 512
-)
+// double up to the maximum.
+const colChunkMin, colChunkMax = 32, 512
 
 // NewAggregateBuilder starts the documents of one report. rep must be
 // complete (as aggregate.Parse passes it to its callback). prefix is the
@@ -112,12 +107,7 @@ func (b *AggregateBuilder) Build(rec *aggregate.Record) (doc *AggregateDoc, inde
 		b.cols = make([]string, 0, max(min(2*cap(b.cols), colChunkMax), colChunkMin, need))
 	}
 	col := columns{buf: b.cols}
-	if len(b.docs) == 0 {
-		b.docChunk = min(max(2*b.docChunk, docChunkMin), docChunkMax)
-		b.docs = make([]AggregateDoc, b.docChunk)
-	}
-	doc, b.docs = &b.docs[0], b.docs[1:]
-	*doc = AggregateDoc{
+	doc = &AggregateDoc{
 		Timestamp: b.meta.Begin,
 		Report:    b.meta,
 		Policy:    b.policy,
