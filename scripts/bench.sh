@@ -162,29 +162,42 @@ if ! skip peer; then
 	if [[ -z $PEER_NOTE ]]; then
 		cat >"$WORK/peer.py" <<'EOF'
 # Times parsedmarc.parse_report_file(path, offline=True) on every file of a
-# folder, in this process (interpreter start-up and imports not counted).
-import json, logging, os, sys, time
+# folder (interpreter start-up and imports not counted), in this process or,
+# with a second argument N, in N worker processes (as its n_procs does).
+import json, logging, multiprocessing, os, resource, sys, time
 logging.disable(logging.CRITICAL)
 import parsedmarc
-root = sys.argv[1]
-paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
-records = failed = 0
-t0, c0 = time.perf_counter(), time.process_time()
-for p in paths:
+
+def parse(p):
     try:
         r = parsedmarc.parse_report_file(p, offline=True)
     except Exception:
-        failed += 1
-        continue
-    if r.get("report_type") == "aggregate":
-        records += len(r["report"]["records"])
-print(json.dumps({"docs": records, "failed": failed, "wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}))
+        return -1
+    return len(r["report"]["records"]) if r.get("report_type") == "aggregate" else 0
+
+root, procs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1
+paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+t0 = time.perf_counter()
+if procs == 1:
+    c0 = time.process_time()
+    counts = [parse(p) for p in paths]
+    cpu = time.process_time() - c0
+else:
+    with multiprocessing.Pool(procs) as pool:
+        counts = pool.map(parse, paths, chunksize=4)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = ru.ru_utime + ru.ru_stime
+wall = time.perf_counter() - t0
+print(json.dumps({"docs": sum(c for c in counts if c > 0), "failed": counts.count(-1), "wall": wall, "cpu": cpu}))
 EOF
 		for run in $(seq "$RUNS"); do
 			log "parsedmarc run $run/$RUNS"
 			"$VENV/bin/python" "$WORK/peer.py" "$PEER" >"$WORK/peer.json"
 			jq -c --arg load "$(load1)" --argjson run "$run" \
 				'{name: "parsedmarc", run: $run, wall, cpu, rss_kb: 0, docs, failed, load: ($load|tonumber)}' "$WORK/peer.json" >>"$RESULTS"
+			"$VENV/bin/python" "$WORK/peer.py" "$PEER" "$(nproc)" >"$WORK/peer.json"
+			jq -c --arg load "$(load1)" --argjson run "$run" \
+				'{name: "parsedmarc-all", run: $run, wall, cpu, rss_kb: 0, docs, failed, load: ($load|tonumber)}' "$WORK/peer.json" >>"$RESULTS"
 			timed peer-ours-1core "$run" GOMAXPROCS=1 DMARC_AGENT_PIPELINE__WORKERS=1 -- "$BIN" ingest --discard --summary json "$PEER"
 			timed peer-ours-all "$run" -- "$BIN" ingest --discard --summary json "$PEER"
 		done
