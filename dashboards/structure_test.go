@@ -230,3 +230,73 @@ func checkDashboard(o savedObject, byKey map[string]savedObject) error {
 	}
 	return nil
 }
+
+// TestStructureChecksCatchBreakage breaks saved objects the ways hand edits
+// do and expects the structure checks to notice each.
+func TestStructureChecksCatchBreakage(t *testing.T) {
+	objs := bundleObjects(t, "dmarc")
+	byKey := map[string]savedObject{}
+	for _, o := range objs {
+		byKey[o.key()] = o
+	}
+	clone := func(key string) savedObject {
+		o := byKey[key]
+		attrs := map[string]any{}
+		for k, v := range o.Attributes {
+			attrs[k] = v
+		}
+		o.Attributes = attrs
+		o.References = append([]reference(nil), o.References...)
+		return o
+	}
+	for name, tc := range map[string]struct {
+		obj   savedObject
+		check func(savedObject) error
+	}{
+		"panel ref renamed": {func() savedObject {
+			o := clone("dashboard/dmarc-agent-overview")
+			o.Attributes["panelsJSON"] = strings.Replace(o.str("panelsJSON"), `"panel_1"`, `"panel_9"`, 1)
+			return o
+		}(), func(o savedObject) error { return checkDashboard(o, byKey) }},
+		"panel reference dropped": {func() savedObject {
+			o := clone("dashboard/dmarc-agent-overview")
+			o.References = o.References[1:]
+			return o
+		}(), func(o savedObject) error { return checkDashboard(o, byKey) }},
+		"panels overlap": {func() savedObject {
+			o := clone("dashboard/dmarc-agent-overview")
+			o.Attributes["panelsJSON"] = strings.Replace(o.str("panelsJSON"), `"x":16,"y":0`, `"x":8,"y":0`, 1)
+			return o
+		}(), func(o savedObject) error { return checkDashboard(o, byKey) }},
+		"index reference dropped": {func() savedObject {
+			o := clone("visualization/dmarc-agent-pass-rate")
+			o.References = nil
+			return o
+		}(), checkVisualization},
+		"inline index": {func() savedObject {
+			o := clone("visualization/dmarc-agent-pass-rate")
+			meta := map[string]any{"searchSourceJSON": `{"index":"dmarc-aggregate","query":{"query":"","language":"lucene"},"filter":[]}`}
+			o.Attributes["kibanaSavedObjectMeta"] = meta
+			return o
+		}(), checkVisualization},
+		"visState not JSON": {func() savedObject {
+			o := clone("visualization/dmarc-agent-pass-rate")
+			o.Attributes["visState"] = o.str("visState")[1:]
+			return o
+		}(), checkVisualization},
+		"orderBy unknown agg": {func() savedObject {
+			o := clone("visualization/dmarc-agent-top-reporters")
+			o.Attributes["visState"] = strings.Replace(o.str("visState"), `"orderBy":"1"`, `"orderBy":"7"`, 1)
+			return o
+		}(), checkVisualization},
+		"field list refetched": {func() savedObject {
+			o := clone("index-pattern/dmarc-aggregate")
+			o.Attributes["fields"] = strings.Replace(o.str("fields"), `,"readFromDocValues":true`, ``, 1)
+			return o
+		}(), checkIndexPattern},
+	} {
+		if err := tc.check(tc.obj); err == nil {
+			t.Errorf("%s: not detected", name)
+		}
+	}
+}
