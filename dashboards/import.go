@@ -50,6 +50,7 @@ func Import(ctx context.Context, cfg Config, bundle []byte, overwrite bool) (Res
 	if err != nil {
 		return Result{}, err
 	}
+	defer client.CloseIdleConnections() // one request per import: leave nothing behind
 	body, contentType, err := multipartBody(bundle)
 	if err != nil {
 		return Result{}, err

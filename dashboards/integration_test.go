@@ -15,6 +15,9 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 )
 
+// osClient talks to the node; main_test.go closes its idle connections.
+var osClient = &http.Client{Timeout: time.Minute}
+
 // openSearch returns the URL of the real node, or skips the test when none
 // is configured (fails instead when DMARC_AGENT_REQUIRE_OPENSEARCH=1).
 func openSearch(t *testing.T) string {
@@ -50,7 +53,7 @@ func call(t *testing.T, method, url string, body any, out any) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", ct)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := osClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
@@ -82,7 +85,7 @@ func installFixtures(t *testing.T, base, prefix string) {
 		}, nil)
 		t.Cleanup(func() {
 			req, _ := http.NewRequest(http.MethodDelete, base+"/_index_template/"+name, nil)
-			if resp, err := http.DefaultClient.Do(req); err == nil {
+			if resp, err := osClient.Do(req); err == nil {
 				resp.Body.Close()
 			}
 		})
@@ -106,7 +109,7 @@ func installFixtures(t *testing.T, base, prefix string) {
 	}
 	t.Cleanup(func() {
 		req, _ := http.NewRequest(http.MethodDelete, base+"/"+strings.Join(indices, ","), nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
+		if resp, err := osClient.Do(req); err == nil {
 			resp.Body.Close()
 		}
 	})
