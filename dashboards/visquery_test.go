@@ -3,6 +3,7 @@ package dashboards
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -233,5 +234,31 @@ func metricHasValue(m visAgg, bucket map[string]any) bool {
 	default: // sum, cardinality
 		v, _ := res["value"].(float64)
 		return v > 0
+	}
+}
+
+func TestCheckAggResponse(t *testing.T) {
+	aggs := []visAgg{
+		{ID: "1", Type: "sum", Schema: "metric", Params: map[string]any{"field": "message.count"}},
+		{ID: "5", Type: "top_hits", Schema: "metric", Params: map[string]any{"field": "policy.pct"}},
+		{ID: "2", Type: "terms", Schema: "bucket", Params: map[string]any{"field": "policy.domain"}},
+		{ID: "3", Type: "filters", Schema: "bucket", Params: map[string]any{}},
+	}
+	hit := func(src string) string { return `"5":{"hits":{"hits":[{"_source":` + src + `}]}}` }
+	for _, tc := range []struct{ name, resp, wantErr string }{
+		{"values", `{"2":{"buckets":[{"doc_count":3,"3":{"buckets":{"pass":{"doc_count":0},"fail":{"doc_count":3,"1":{"value":15},` + hit(`{"policy":{"pct":100}}`) + `}}}}]}}`, ""},
+		{"no outer buckets", `{"2":{"buckets":[]}}`, `terms on "policy.domain" returned no buckets`},
+		{"empty filters", `{"2":{"buckets":[{"doc_count":3,"3":{"buckets":{"pass":{"doc_count":0}}}}]}}`, `filters on "" returned no buckets`},
+		{"sum zero", `{"2":{"buckets":[{"doc_count":3,"3":{"buckets":{"fail":{"doc_count":3,"1":{"value":0},` + hit(`{"policy":{"pct":100}}`) + `}}}}]}}`, `sum of "message.count" has no value`},
+		{"top hit without the field", `{"2":{"buckets":[{"doc_count":3,"3":{"buckets":{"fail":{"doc_count":3,"1":{"value":2},` + hit(`{"policy":{"p":"none"}}`) + `}}}}]}}`, `top_hits of "policy.pct" has no value`},
+	} {
+		var root map[string]any
+		if err := json.Unmarshal([]byte(tc.resp), &root); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		err := checkAggResponse(root, aggs)
+		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.wantErr)
+		}
 	}
 }
