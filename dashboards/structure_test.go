@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dmarc-agent/dmarc-agent/enrich/geoip"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 )
 
@@ -297,6 +298,35 @@ func TestStructureChecksCatchBreakage(t *testing.T) {
 	} {
 		if err := tc.check(tc.obj); err == nil {
 			t.Errorf("%s: not detected", name)
+		}
+	}
+}
+
+// TestIPDataCredit checks that every dashboard showing IP data carries the
+// attribution the DB-IP licence asks for.
+func TestIPDataCredit(t *testing.T) {
+	objs := bundleObjects(t, "dmarc")
+	credit := ""
+	for _, o := range objs {
+		if o.key() == "visualization/dmarc-agent-ip-data-credit" {
+			v, _ := o.visState()
+			credit, _ = v.Params["markdown"].(string)
+		}
+	}
+	if !strings.Contains(credit, geoip.Attribution) || !strings.Contains(credit, "CC BY 4.0") {
+		t.Fatalf("credit panel %q lacks %q and the licence", credit, geoip.Attribution)
+	}
+	for _, id := range []string{"dmarc-agent-overview", "dmarc-agent-sources", "dmarc-agent-failure"} {
+		found := false
+		for _, o := range objs {
+			if o.key() == "dashboard/"+id {
+				for _, r := range o.References {
+					found = found || r.ID == "dmarc-agent-ip-data-credit"
+				}
+			}
+		}
+		if !found {
+			t.Errorf("dashboard %s shows IP data without the credit panel", id)
 		}
 	}
 }

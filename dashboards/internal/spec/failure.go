@@ -69,7 +69,7 @@ var failureReporters = &Vis{
 var failureMap = &Vis{
 	ID: "dmarc-agent-failure-map", Kind: fail, Type: "tile_map",
 	Title:       "DMARC failures: where failing mail comes from",
-	Description: "Failure reports by location of the sending IP.",
+	Description: "Failure reports by location of the sending IP (needs a City database; see the sources table for countries).",
 	Params:      tileMapParams(),
 	Aggs:        []Agg{count("1", reports), geohash("2", "source.geo.location")},
 }

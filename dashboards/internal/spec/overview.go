@@ -1,6 +1,9 @@
 package spec
 
-import "github.com/dmarc-agent/dmarc-agent/mapping"
+import (
+	"github.com/dmarc-agent/dmarc-agent/enrich/geoip"
+	"github.com/dmarc-agent/dmarc-agent/mapping"
+)
 
 // Every aggregate visualisation measures messages (the sum of message.count),
 // never documents: one document is one report row of any number of messages.
@@ -84,14 +87,17 @@ var publishedPolicy = &Vis{
 	},
 }
 
-const ipCredit = `**IP data.** Source locations and networks come from the IP databases configured in dmarc-agent.
-With the default DB-IP Lite databases: [IP Geolocation by DB-IP](https://db-ip.com), licensed under
-[CC BY 4.0](https://creativecommons.org/licenses/by/4.0/).`
+// ipCredit is the notice the DB-IP licence (CC BY 4.0) asks for wherever data
+// from the embedded IP database is shown.
+var ipCredit = "**IP data:** " + geoip.Attribution + ", licensed under " +
+	"[CC BY 4.0](https://creativecommons.org/licenses/by/4.0/); AS data also from " +
+	"[RouteViews](https://www.routeviews.org/) and the [NRO](https://www.nro.net/). " +
+	"Where you configured other IP databases (MaxMind GeoLite2, IPinfo), their terms apply."
 
 var ipDataCredit = &Vis{
 	ID: "dmarc-agent-ip-data-credit", Type: "markdown",
 	Title:       "DMARC: IP data credit",
-	Description: "Attribution the DB-IP licence asks for wherever its data is shown.",
+	Description: "Attribution the DB-IP licence asks for wherever its data is shown (enrich/geoip.Attribution).",
 	Params:      markdownParams(ipCredit),
 }
 

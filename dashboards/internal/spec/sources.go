@@ -5,10 +5,11 @@ const failing = "dmarc.pass:false"
 
 var sourceMap = &Vis{
 	ID: "dmarc-agent-source-map", Kind: agg, Type: "tile_map",
-	Title:       "DMARC: where mail comes from",
-	Description: "Messages by location of the sending IP (all results; filter on dmarc.verdict to see one).",
-	Params:      tileMapParams(),
-	Aggs:        []Agg{msgs("1"), geohash("2", "source.geo.location")},
+	Title: "DMARC: where mail comes from",
+	Description: "Messages by location of the sending IP (all results; filter on dmarc.verdict to see one). " +
+		"Locations need a City database (enrich.geoip); the embedded database has countries only: see the country table.",
+	Params: tileMapParams(),
+	Aggs:   []Agg{msgs("1"), geohash("2", "source.geo.location")},
 }
 
 var failingSenders = &Vis{
