@@ -67,9 +67,9 @@ var failingIPs = &Vis{
 var senderTypes = &Vis{
 	ID: "dmarc-agent-sender-types", Kind: agg, Type: "pie",
 	Title:       "DMARC: messages by sender type",
-	Description: "Messages by kind of sending service (email provider, ESP, marketing, forwarder, ISP).",
+	Description: "Messages by kind of sending service (email provider, ESP, marketing, transactional, CRM, helpdesk, security gateway, forwarder, hosting, ISP, own).",
 	Params:      pieParams(),
-	Aggs:        []Agg{msgs("1"), terms("2", "segment", "source.sender.type", 10, "1", "Sender type", "unknown")},
+	Aggs:        []Agg{msgs("1"), terms("2", "segment", "source.sender.type", 12, "1", "Sender type", "unknown")},
 }
 
 var sources = Dashboard{
