@@ -17,6 +17,8 @@ import (
 // objects.
 var docShapes = map[mapping.Kind]any{
 	mapping.KindAggregate: mapping.AggregateDoc{},
+	mapping.KindFailure:   mapping.FailureDoc{},
+	mapping.KindSMTPTLS:   mapping.TLSDoc{},
 }
 
 type shape struct{ array, underObjectArray bool }

@@ -90,31 +90,32 @@ func fixtures(now time.Time) []fixture {
 }
 
 func failureFixture(at time.Time, src mapping.Source, subject, delivery string) fixture {
-	return fixture{mapping.KindFailure, at, map[string]any{
-		"@timestamp": at,
-		"failure": map[string]any{"feedback_type": "auth-failure", "format": "arf", "version": "1",
-			"auth_failure": []string{"dmarc"}, "identity_alignment": []string{"none"}, "delivery_result": delivery,
-			"reported_domain": "example.com", "arrival_date": at, "incidents": 1, "original_mail_from": "bounce@bulk.example.net"},
-		"source":      src,
-		"identifiers": map[string]any{"header_from": "example.com", "envelope_from": "bulk.example.net"},
-		"message":     map[string]any{"subject": subject, "message_id": "<" + at.Format("20060102150405") + "@bulk.example.net>", "from": "billing@example.com", "full_copy": false},
-		"reporter":    map[string]any{"mta": "dns; mx.google.com", "email": "noreply-dmarc-support@google.com", "domain": "google.com"},
+	return fixture{mapping.KindFailure, at, mapping.FailureDoc{
+		Timestamp: at,
+		Failure: mapping.FailureInfo{FeedbackType: "auth-failure", Format: "arf", Version: "1",
+			AuthFailure: []string{"dmarc"}, IdentityAlignment: []string{"none"}, DeliveryResult: delivery,
+			ReportedDomain: "example.com", ArrivalDate: at, Incidents: 1, OriginalMailFrom: "bounce@bulk.example.net"},
+		Source:      src,
+		Identifiers: mapping.FailureIdentifiers{HeaderFrom: "example.com", EnvelopeFrom: "bulk.example.net"},
+		Message: mapping.FailureMessage{Subject: subject, MessageID: "<" + at.Format("20060102150405") + "@bulk.example.net>",
+			Date: at.Add(-time.Minute), From: "billing@example.com"},
+		Auth:     mapping.FailureAuth{Results: []string{"mx.google.com; dmarc=fail (p=NONE) header.from=example.com"}},
+		Reporter: mapping.Reporter{MTA: "dns; mx.google.com", Email: "noreply-dmarc-support@google.com", Domain: "google.com"},
 	}}
 }
 
 func tlsFixture(at time.Time, org, id string, ok, failed int64, result, ip string) fixture {
-	doc := map[string]any{
-		"@timestamp": at,
-		"tls": map[string]any{
-			"report":  map[string]any{"org_name": org, "id": id, "contact_info": "smtp-tls-reporting@" + org, "begin": at, "end": at.AddDate(0, 0, 1)},
-			"policy":  map[string]any{"type": "sts", "domain": "example.com", "strings": []string{"version: STSv1", "mode: enforce", "mx: mx1.example.com", "max_age: 604800"}, "mx_host": []string{"mx1.example.com"}},
-			"summary": map[string]any{"successful": ok, "failed": failed, "total": ok + failed},
-		},
-	}
+	doc := mapping.TLSDoc{Timestamp: at, TLS: mapping.TLSFields{
+		Report: mapping.TLSReport{OrgName: org, ID: id, ContactInfo: "smtp-tls-reporting@example.net", Begin: at, End: at.AddDate(0, 0, 1)},
+		Policy: mapping.TLSPolicy{Type: "sts", Domain: "example.com", MXHost: []string{"mx1.example.com"},
+			Strings: []string{"version: STSv1", "mode: enforce", "mx: mx1.example.com", "max_age: 604800"}},
+		Summary: mapping.TLSSummary{Successful: ok, Failed: failed, Total: ok + failed},
+	}}
 	if result != "" {
-		doc["tls"].(map[string]any)["failure"] = map[string]any{
-			"result_types": []string{result}, "sending_mta_ips": []string{ip}, "receiving_mx_hostnames": []string{"mx1.example.com"},
-			"receiving_ips": []string{"192.0.2.10"}, "counts": []int64{failed}, "details": 1, "total": failed,
+		doc.TLS.Failure = mapping.TLSFailure{
+			ResultTypes: []string{result}, SendingMTAIPs: []string{ip}, ReceivingMXHostnames: []string{"mx1.example.com"},
+			ReceivingMXHelos: []string{""}, ReceivingIPs: []string{"192.0.2.10"}, Counts: []int64{failed},
+			ReasonCodes: []string{""}, AdditionalInformation: []string{""}, Details: 1, Total: failed,
 		}
 	}
 	return fixture{mapping.KindSMTPTLS, at, doc}
