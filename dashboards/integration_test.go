@@ -74,15 +74,12 @@ func call(t *testing.T, method, url string, body any, out any) {
 func installFixtures(t *testing.T, base, prefix string) {
 	t.Helper()
 	for _, k := range kinds {
-		name := prefix + "-" + k.IndexKind()
-		call(t, http.MethodPut, base+"/_index_template/"+name, map[string]any{
-			"index_patterns": []string{mapping.IndexPattern(prefix, k)},
-			"priority":       500,
-			"template": map[string]any{
-				"settings": map[string]any{"index": map[string]any{"number_of_shards": 1, "number_of_replicas": 0}},
-				"mappings": json.RawMessage(templateMappings(t, k)),
-			},
-		}, nil)
+		name := mapping.TemplateName(prefix, k)
+		body, err := mapping.IndexTemplate(prefix, k, mapping.TemplateSettings{Shards: 1, Replicas: 0, Priority: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		call(t, http.MethodPut, base+"/_index_template/"+name, json.RawMessage(body), nil)
 		t.Cleanup(func() {
 			req, _ := http.NewRequest(http.MethodDelete, base+"/_index_template/"+name, nil)
 			if resp, err := osClient.Do(req); err == nil {

@@ -17,11 +17,11 @@ var wantMigration = map[string]string{
 // The dashboards users open by id; their ids must never change.
 var wantDashboards = map[string]string{
 	"dmarc-agent-overview":         "DMARC overview",
-	"dmarc-agent-sources":          "DMARC sources",
-	"dmarc-agent-policy-readiness": "DMARC policy readiness",
-	"dmarc-agent-authentication":   "DMARC authentication details",
-	"dmarc-agent-failure":          "DMARC failure reports",
-	"dmarc-agent-smtp-tls":         "SMTP TLS reports",
+	"dmarc-agent-sources":          "Sources",
+	"dmarc-agent-policy-readiness": "Policy readiness",
+	"dmarc-agent-authentication":   "Authentication details",
+	"dmarc-agent-failure":          "Failure reports",
+	"dmarc-agent-smtp-tls":         "SMTP TLS",
 }
 
 // TestSavedObjectsStructure parses every saved object of the bundle and

@@ -1,9 +1,7 @@
 package dashboards
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/dmarc-agent/dmarc-agent/dashboards/internal/spec"
@@ -12,26 +10,24 @@ import (
 
 var kinds = []mapping.Kind{mapping.KindAggregate, mapping.KindFailure, mapping.KindSMTPTLS}
 
-// templateMappings returns the mappings object of kind's index template.
+// templateMappings returns the mappings object of kind's index template,
+// through the loader the OpenSearch output installs them with.
 func templateMappings(t testing.TB, kind mapping.Kind) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "mapping", "templates", string(kind)+".json"))
+	m, err := mapping.Mappings(kind)
 	if err != nil {
 		t.Fatalf("index template of %s: %v", kind, err)
 	}
-	var f struct {
-		Mappings json.RawMessage `json:"mappings"`
-	}
-	if err := json.Unmarshal(raw, &f); err != nil || len(f.Mappings) == 0 {
-		t.Fatalf("index template of %s: no mappings object (%v)", kind, err)
-	}
-	return f.Mappings
+	return m
 }
 
 // templateFields returns, per kind, every field of its index template with
 // its mapping type.
 func templateFields(t testing.TB) map[mapping.Kind]map[string]string {
 	t.Helper()
+	if got := mapping.Kinds(); !slices.Equal(got, []mapping.Kind{mapping.KindAggregate, mapping.KindFailure, mapping.KindSMTPTLS}) {
+		t.Fatalf("index templates for %v; the dashboards have index patterns for aggregate, failure and smtp_tls", got)
+	}
 	out := map[mapping.Kind]map[string]string{}
 	for _, k := range kinds {
 		f, err := spec.MappingFields(templateMappings(t, k))

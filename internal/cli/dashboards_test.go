@@ -14,7 +14,7 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/dashboards"
 )
 
-func runCLI(environ []string, args ...string) (code int, stdout, stderr string) {
+func runDashboardsCLI(environ []string, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = Main(context.Background(), Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Environ: environ}, args)
 	return code, out.String(), errb.String()
@@ -26,18 +26,18 @@ func TestDashboardsExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"DMARC_AGENT_INDEX__PREFIX=mail"}
-	code, stdout, stderr := runCLI(env, "dashboards", "export")
+	code, stdout, stderr := runDashboardsCLI(env, "dashboards", "export")
 	if code != ExitOK || stdout != string(want) {
 		t.Errorf("export to stdout: code %d, stderr %q, %d bytes, want the bundle of prefix mail", code, stderr, len(stdout))
 	}
 	out := filepath.Join(t.TempDir(), "dmarc.ndjson")
-	if code, _, stderr := runCLI(env, "dashboards", "export", "--out", out); code != ExitOK {
+	if code, _, stderr := runDashboardsCLI(env, "dashboards", "export", "--out", out); code != ExitOK {
 		t.Fatalf("export --out: code %d: %s", code, stderr)
 	}
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
 		t.Error("export --out did not write the bundle")
 	}
-	if code, _, _ := runCLI(nil, "dashboards", "export", "--out", filepath.Join(out, "x", "y")); code != ExitFatal {
+	if code, _, _ := runDashboardsCLI(nil, "dashboards", "export", "--out", filepath.Join(out, "x", "y")); code != ExitFatal {
 		t.Errorf("unwritable --out: code %d, want %d", code, ExitFatal)
 	}
 }
@@ -59,7 +59,7 @@ func TestDashboardsImport(t *testing.T) {
 
 	// URL and password from the environment, the rest from flags.
 	env := []string{"DMARC_AGENT_DASHBOARDS__URL=" + srv.URL, "DMARC_AGENT_DASHBOARDS__PASSWORD=pw", "DMARC_AGENT_INDEX__PREFIX=mail"}
-	code, stdout, stderr := runCLI(env, "dashboards", "import", "--username", "admin", "--tenant", "global", "--overwrite")
+	code, stdout, stderr := runDashboardsCLI(env, "dashboards", "import", "--username", "admin", "--tenant", "global", "--overwrite")
 	if code != ExitOK {
 		t.Fatalf("code %d: %s", code, stderr)
 	}
@@ -75,20 +75,20 @@ func TestDashboardsImport(t *testing.T) {
 	}
 
 	reply = `{"success":false,"successCount":0,"errors":[{"type":"visualization","id":"dmarc-agent-totals","meta":{"title":"DMARC: totals"},"error":{"type":"conflict"}}]}`
-	code, stdout, stderr = runCLI(env, "dashboards", "import")
+	code, stdout, stderr = runDashboardsCLI(env, "dashboards", "import")
 	if code != ExitRejected || !strings.Contains(stdout, "failed   visualization dmarc-agent-totals (DMARC: totals): conflict") ||
 		!strings.Contains(stderr, "saved objects failed to import: 1 of 1") || gotQuery != "" {
 		t.Errorf("per-object failure: code %d, query %q\nstdout %s\nstderr %s", code, gotQuery, stdout, stderr)
 	}
 
 	srv.Close()
-	if code, _, stderr := runCLI(env, "dashboards", "import"); code != ExitFatal || !strings.Contains(stderr, "posting saved objects") {
+	if code, _, stderr := runDashboardsCLI(env, "dashboards", "import"); code != ExitFatal || !strings.Contains(stderr, "posting saved objects") {
 		t.Errorf("unreachable Dashboards: code %d: %s", code, stderr)
 	}
-	if code, _, _ := runCLI(nil, "dashboards", "import", "--url", "ftp://x"); code != ExitUsage {
+	if code, _, _ := runDashboardsCLI(nil, "dashboards", "import", "--url", "ftp://x"); code != ExitUsage {
 		t.Errorf("bad --url: code %d, want %d", code, ExitUsage)
 	}
-	if code, _, _ := runCLI(nil, "dashboards", "frobnicate"); code != ExitUsage {
+	if code, _, _ := runDashboardsCLI(nil, "dashboards", "frobnicate"); code != ExitUsage {
 		t.Errorf("unknown subcommand: code %d, want %d", code, ExitUsage)
 	}
 }

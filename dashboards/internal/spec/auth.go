@@ -83,7 +83,7 @@ var overrides = &Vis{
 }
 
 var authentication = Dashboard{
-	ID: "dmarc-agent-authentication", File: "authentication", Title: "DMARC authentication details",
+	ID: "dmarc-agent-authentication", File: "authentication", Title: "Authentication details",
 	Description: "Which DKIM keys and SPF domains sign and check my mail, and do they align with the header From?",
 	Panels: []Panel{
 		{Vis: dkimDomains, W: 24, H: 15}, {Vis: dkimSelectors, W: 12, H: 15}, {Vis: dkimResults, W: 12, H: 15},

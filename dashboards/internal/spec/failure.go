@@ -83,7 +83,7 @@ var failureList = &Search{
 }
 
 var failureDashboard = Dashboard{
-	ID: "dmarc-agent-failure", File: "failure", Title: "DMARC failure reports",
+	ID: "dmarc-agent-failure", File: "failure", Title: "Failure reports",
 	Description: "Which messages failed DMARC, sent from where, claiming which domain? (failure/forensic reports)",
 	Panels: []Panel{
 		{Vis: failureOverTime, W: 24, H: 14}, {Vis: failureAuth, W: 12, H: 14}, {Vis: failureAlignment, W: 12, H: 14},

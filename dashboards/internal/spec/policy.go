@@ -46,7 +46,7 @@ var failingDisposition = &Vis{
 }
 
 var policyReadiness = Dashboard{
-	ID: "dmarc-agent-policy-readiness", File: "policy-readiness", Title: "DMARC policy readiness",
+	ID: "dmarc-agent-policy-readiness", File: "policy-readiness", Title: "Policy readiness",
 	Description: "Can I move to p=quarantine, then p=reject? Which of my own senders must be fixed first?",
 	Panels: []Panel{
 		{Vis: alignedShare, W: 24, H: 15}, {Vis: publishedPolicy, W: 24, H: 15},

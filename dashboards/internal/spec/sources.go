@@ -73,7 +73,7 @@ var senderTypes = &Vis{
 }
 
 var sources = Dashboard{
-	ID: "dmarc-agent-sources", File: "sources", Title: "DMARC sources",
+	ID: "dmarc-agent-sources", File: "sources", Title: "Sources",
 	Description: "Am I being spoofed, and by whom? Where failing mail comes from: sender, network, country, reverse DNS.",
 	Panels: []Panel{
 		{Vis: sourceMap, W: 32, H: 18}, {Vis: senderTypes, W: 16, H: 18},

@@ -72,7 +72,7 @@ var tlsSendingIPs = &Vis{
 }
 
 var tlsDashboard = Dashboard{
-	ID: "dmarc-agent-smtp-tls", File: "smtp-tls", Title: "SMTP TLS reports",
+	ID: "dmarc-agent-smtp-tls", File: "smtp-tls", Title: "SMTP TLS",
 	Description: "Do senders reach my MX hosts over TLS, and when they fail, why? (RFC 8460 TLS-RPT)",
 	Panels: []Panel{
 		{Vis: tlsSessions, W: 32, H: 15}, {Vis: tlsResultTypes, W: 16, H: 15},
