@@ -3,13 +3,10 @@ package mapping
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 )
-
-var updateReports = flag.Bool("update", false, "rewrite the golden files")
 
 // golden is one expected document as written to testdata.
 type golden struct {
@@ -26,7 +23,7 @@ func checkGolden(t *testing.T, path string, got []golden) {
 		t.Fatal(err)
 	}
 	b = append(b, '\n')
-	if *updateReports {
+	if *Update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
