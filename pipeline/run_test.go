@@ -363,7 +363,9 @@ func TestRunnerLifecycle(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- r.Run(ctx, false) }()
-		waitFor(t, "round delivered", func() bool { return int(metricValue(t, reg, "dmarc_agent_messages_total", "source", "dir", "outcome", OutcomeDelivered)) == 5*round })
+		waitFor(t, "round delivered", func() bool {
+			return int(metricValue(t, reg, "dmarc_agent_messages_total", "source", "dir", "outcome", OutcomeDelivered)) == 5*round
+		})
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatalf("round %d: %v", round, err)
