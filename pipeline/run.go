@@ -133,6 +133,7 @@ func (r *Runner) graceTimer(stopCtx context.Context, finished <-chan struct{}, c
 func (r *Runner) work(stopCtx, workCtx context.Context, queue <-chan collector.Message) {
 	for msg := range queue {
 		if stopCtx.Err() != nil {
+			r.m.handedBack.WithLabelValues(msg.Source).Inc()
 			r.ack(workCtx, msg, collector.Outcome{Err: ErrShutdown})
 			continue
 		}
@@ -148,20 +149,18 @@ func (r *Runner) handle(ctx context.Context, msg collector.Message) {
 		// Cancelled past the grace: whatever Process said, nothing proves the
 		// output has every document. Redelivery is harmless (same ids).
 		out = collector.Outcome{Err: fmt.Errorf("%w: shutdown grace elapsed while processing", ErrShutdown)}
+		r.m.handedBack.WithLabelValues(msg.Source).Inc()
 	}
-	label := OutcomeRetry
 	switch {
 	case out.Delivered():
-		label = OutcomeDelivered
 		r.log.Debug("message delivered", "source", msg.Source, "id", msg.ID, "reports", out.Reports)
 	case out.Rejected():
-		label = OutcomeRejected
 		r.log.Warn("message holds no valid report", "source", msg.Source, "id", msg.ID, "reason", reason(out))
 	default:
 		r.log.Warn("message not delivered; it will be retried", "source", msg.Source, "id", msg.ID, "err", out.Err)
 	}
 	end := time.Now()
-	r.m.observeEnd(msg.Source, label, end.Sub(start), end)
+	r.m.observeEnd(msg.Source, out.Delivered(), end.Sub(start), end)
 	r.ack(ctx, msg, out)
 }
 

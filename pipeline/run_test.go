@@ -26,6 +26,7 @@ type fakeSource struct {
 	n          int
 	attempting atomic.Int64 // messages it tried to send
 	sent       atomic.Int64 // messages the queue took
+	total      atomic.Int64 // acks received
 
 	mu   sync.Mutex
 	acks map[string][]collector.Outcome
@@ -48,6 +49,7 @@ func (s *fakeSource) Run(ctx context.Context, out chan<- collector.Message, once
 				s.mu.Lock()
 				s.acks[id] = append(s.acks[id], o)
 				s.mu.Unlock()
+				s.total.Add(1)
 				pending.Done()
 				return nil
 			}}
@@ -65,6 +67,12 @@ func (s *fakeSource) Run(ctx context.Context, out chan<- collector.Message, once
 	}
 	return nil
 }
+
+const (
+	OutcomeDelivered = "delivered"
+	OutcomeRejected  = "rejected"
+	OutcomeRetry     = "retry"
+)
 
 // count returns how many messages were acked with each outcome label, and
 // fails the test if any message was acked more than once.
@@ -145,13 +153,16 @@ func TestRunnerOnceAcksEveryOutcome(t *testing.T) {
 			if got[k] != v {
 				t.Errorf("source %s: %s = %d, want %d (all: %v)", tc.src.name, k, got[k], v, got)
 			}
-			if mv := metricValue(t, reg, "dmarc_agent_messages_total", "source", tc.src.name, "outcome", k); int(mv) != v {
-				t.Errorf("metric messages_total{source=%s,outcome=%s} = %v, want %d", tc.src.name, k, mv, v)
-			}
 		}
 	}
 	if got := metricValue(t, reg, "dmarc_agent_messages_in_flight"); got != 0 {
 		t.Errorf("in flight after run = %v", got)
+	}
+	if got := metricValue(t, reg, "dmarc_agent_message_duration_seconds"); got != 70 {
+		t.Errorf("duration samples = %v, want 70", got)
+	}
+	if got := metricValue(t, reg, "dmarc_agent_messages_handed_back_total", "source", "a"); got != 0 {
+		t.Errorf("handed back = %v", got)
 	}
 	if got := metricValue(t, reg, "dmarc_agent_source_last_success_timestamp_seconds", "source", "a"); got < float64(time.Now().Add(-time.Minute).Unix()) {
 		t.Errorf("last success of a = %v", got)
@@ -211,8 +222,8 @@ func TestRunnerBackPressureThenDelivery(t *testing.T) {
 	if got := src.count(t); got[OutcomeDelivered] != total || len(got) != 1 {
 		t.Errorf("outcomes = %v, want %d delivered", got, total)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_messages_total", "source", "dir", "outcome", OutcomeDelivered); got != total {
-		t.Errorf("delivered metric = %v", got)
+	if got := metricValue(t, reg, "dmarc_agent_source_last_success_timestamp_seconds", "source", "dir"); got == 0 {
+		t.Error("last success not set")
 	}
 }
 
@@ -251,6 +262,8 @@ func value(m *dto.Metric) float64 {
 		return m.Counter.GetValue()
 	case m.Gauge != nil:
 		return m.Gauge.GetValue()
+	case m.Histogram != nil:
+		return float64(m.Histogram.GetSampleCount())
 	}
 	return 0
 }
@@ -280,7 +293,8 @@ func TestRunnerShutdownGrace(t *testing.T) {
 			})
 			src := newFakeSource("dir", 10)
 			// One worker, queue of 4: one message in flight, four queued.
-			r := NewRunner(testConfig(1, 4, 300*time.Millisecond), proc, []collector.Source{src}, nil, nil)
+			reg := prometheus.NewRegistry()
+			r := NewRunner(testConfig(1, 4, 300*time.Millisecond), proc, []collector.Source{src}, nil, NewRunMetrics(reg))
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- r.Run(ctx, false) }()
@@ -301,6 +315,9 @@ func TestRunnerShutdownGrace(t *testing.T) {
 			}
 			if len(started) != 0 {
 				t.Errorf("%d queued messages were processed after the stop", len(started))
+			}
+			if got := metricValue(t, reg, "dmarc_agent_messages_handed_back_total", "source", "dir"); int(got) != want["shutdown"] {
+				t.Errorf("handed back metric = %v, want %d", got, want["shutdown"])
 			}
 		})
 	}
@@ -364,7 +381,7 @@ func TestRunnerLifecycle(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- r.Run(ctx, false) }()
 		waitFor(t, "round delivered", func() bool {
-			return int(metricValue(t, reg, "dmarc_agent_messages_total", "source", "dir", "outcome", OutcomeDelivered)) == 5*round
+			return src.total.Load() == int64(5*round)
 		})
 		cancel()
 		if err := <-done; err != nil {

@@ -7,17 +7,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Outcome labels of dmarc_agent_messages_total.
-const (
-	OutcomeDelivered = "delivered" // every document acknowledged by the output
-	OutcomeRejected  = "rejected"  // no valid report; set aside by the source
-	OutcomeRetry     = "retry"     // transient fault; the source delivers it again later
-)
-
-// RunMetrics are the runner's Prometheus metrics. Create them once per
-// registry; a Runner may be run several times with the same RunMetrics.
+// RunMetrics are the runner's Prometheus metrics. Messages by outcome are
+// counted by the processor (Metrics). Create them once per registry; a Runner
+// may be run several times with the same RunMetrics.
 type RunMetrics struct {
-	messages    *prometheus.CounterVec
+	handedBack  *prometheus.CounterVec
 	inFlight    prometheus.Gauge
 	lag         *prometheus.GaugeVec
 	lastSuccess *prometheus.GaugeVec
@@ -28,10 +22,10 @@ type RunMetrics struct {
 // NewRunMetrics registers the runner's metrics with reg (nil: not registered).
 func NewRunMetrics(reg prometheus.Registerer) *RunMetrics {
 	m := &RunMetrics{
-		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "dmarc_agent_messages_total",
-			Help: "Messages (files, mails) handled, by source and outcome (delivered, rejected, retry).",
-		}, []string{"source", "outcome"}),
+		handedBack: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dmarc_agent_messages_handed_back_total",
+			Help: "Messages handed back to their source at shutdown (queued, or cut off by the grace period); delivered again later.",
+		}, []string{"source"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "dmarc_agent_messages_in_flight",
 			Help: "Messages being processed by a worker now.",
@@ -60,16 +54,14 @@ func NewRunMetrics(reg prometheus.Registerer) *RunMetrics {
 		return 0
 	})
 	if reg != nil {
-		reg.MustRegister(m.messages, m.inFlight, m.lag, m.lastSuccess, m.duration, queueDepth)
+		reg.MustRegister(m.handedBack, m.inFlight, m.lag, m.lastSuccess, m.duration, queueDepth)
 	}
 	return m
 }
 
 // InitSource makes the source's series visible at 0 before its first message.
 func (m *RunMetrics) InitSource(source string) {
-	for _, o := range []string{OutcomeDelivered, OutcomeRejected, OutcomeRetry} {
-		m.messages.WithLabelValues(source, o)
-	}
+	m.handedBack.WithLabelValues(source)
 }
 
 func (m *RunMetrics) observeStart(source string, received, now time.Time) {
@@ -79,11 +71,10 @@ func (m *RunMetrics) observeStart(source string, received, now time.Time) {
 	}
 }
 
-func (m *RunMetrics) observeEnd(source, outcome string, took time.Duration, now time.Time) {
+func (m *RunMetrics) observeEnd(source string, delivered bool, took time.Duration, now time.Time) {
 	m.inFlight.Dec()
 	m.duration.Observe(took.Seconds())
-	m.messages.WithLabelValues(source, outcome).Inc()
-	if outcome == OutcomeDelivered {
+	if delivered {
 		m.lastSuccess.WithLabelValues(source).Set(float64(now.UnixNano()) / 1e9)
 	}
 }
