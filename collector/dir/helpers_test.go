@@ -76,6 +76,8 @@ func (s *sink) handle(msg collector.Message) {
 	switch {
 	case err != nil:
 		o = collector.Outcome{Err: err}
+	case content == "":
+		o = collector.Outcome{Err: collector.ErrNoReport, Reason: "empty file"}
 	case strings.HasPrefix(content, "BAD"):
 		o = collector.Outcome{Err: collector.ErrNoReport, Reason: "not a report: " + strings.TrimSpace(content)}
 	case strings.HasPrefix(content, "FLAKY") && attempt == 1:

@@ -297,3 +297,21 @@ func TestVerifyReaderRejectsChangedFile(t *testing.T) {
 		t.Errorf("read error = %v", readErr)
 	}
 }
+
+func TestEmptyFileWaitsLongerThenFails(t *testing.T) {
+	env := newEnv(t)
+	env.cfg.StableFor = 50 * time.Millisecond
+	snk := newSink(t)
+	run := env.start(env.source(), snk)
+	defer run.stop(t)
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	env.write("empty.xml", "")
+	waitFor(t, "empty file handed over", func() bool { return snk.count() == 1 })
+	if waited := time.Since(start); waited < 10*env.cfg.StableFor {
+		t.Errorf("empty file read after %s, before 10 × stable_for", waited)
+	}
+	waitFor(t, "empty file in failed/", func() bool {
+		return reflect.DeepEqual(tree(t, filepath.Join(env.root, "failed")), []string{"empty.xml", "empty.xml.reason"})
+	})
+}
