@@ -145,7 +145,7 @@ func (r *run) moveToFailed(path string, sum [32]byte, reason string) error {
 	if err := moveFile(path, dest); err != nil {
 		return err
 	}
-	r.log.Info("file holds no valid report; moved to the failed folder", "path", path, "reason", reason)
+	r.log.Debug("moved to the failed folder", "path", path, "reason", reason)
 	return nil
 }
 

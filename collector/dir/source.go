@@ -57,6 +57,9 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Source, e
 	if err != nil {
 		return nil, fmt.Errorf("sources.dir.path: %w", err)
 	}
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real // a symlinked folder is walked and watched through its target
+	}
 	under := func(p string) string {
 		if filepath.IsAbs(p) {
 			return filepath.Clean(p)

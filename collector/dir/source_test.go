@@ -315,3 +315,19 @@ func TestEmptyFileWaitsLongerThenFails(t *testing.T) {
 		return reflect.DeepEqual(tree(t, filepath.Join(env.root, "failed")), []string{"empty.xml", "empty.xml.reason"})
 	})
 }
+
+func TestSymlinkedFolderIsWatched(t *testing.T) {
+	env := newEnv(t)
+	link := filepath.Join(filepath.Dir(env.root), "link")
+	if err := os.Symlink(env.root, link); err != nil {
+		t.Fatal(err)
+	}
+	env.cfg.Path = link
+	env.cfg.StableFor = 10 * time.Millisecond
+	env.write("r.xml", "through a link")
+	snk := newSink(t)
+	env.runOnce(env.source(), snk)
+	if got := snk.delivered(); got["through a link"] != 1 {
+		t.Errorf("delivered %v", got)
+	}
+}

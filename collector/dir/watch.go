@@ -1,8 +1,11 @@
 package dir
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -11,6 +14,7 @@ import (
 // watcher feeds fsnotify events into the run's file table.
 type watcher struct {
 	fw     *fsnotify.Watcher
+	warned atomic.Bool // a failed watch was logged at warn level once
 	r      *run
 	done   chan struct{}
 	rescan chan struct{} // an overflow lost events: scan now
@@ -36,7 +40,11 @@ func (w *watcher) stop() {
 // add watches one directory (fsnotify is not recursive on Linux).
 func (w *watcher) add(dir string) {
 	if err := w.fw.Add(dir); err != nil {
-		w.r.log.Warn("watching directory; relying on rescans there", "dir", dir, "err", err)
+		level := slog.LevelDebug
+		if w.warned.CompareAndSwap(false, true) {
+			level = slog.LevelWarn // once: every rescan would repeat it (fs.inotify.max_user_watches)
+		}
+		w.r.log.Log(context.Background(), level, "watching directory; relying on rescans there", "dir", dir, "err", err)
 	}
 }
 
