@@ -7,7 +7,8 @@ import (
 // Config is the `reports.failure` section: what personal data of failure
 // reports is stored. The defaults store the least.
 type Config struct {
-	// StoreBody keeps the original message body (off: headers only).
+	// StoreBody keeps the original message body and the DKIM canonicalized
+	// header and body, which copy it (off: headers only).
 	StoreBody bool `koanf:"store_body"`
 	// StoreRecipients keeps recipient addresses in clear (off: keyed hash).
 	StoreRecipients bool `koanf:"store_recipients"`

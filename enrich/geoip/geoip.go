@@ -1,0 +1,126 @@
+// Package geoip looks up country, city and AS of an address in MaxMind-format
+// databases: the embedded country + AS database and user-supplied files.
+package geoip
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/oschwald/maxminddb-golang/v2"
+)
+
+// Info describes one opened database, for the start-up log.
+type Info struct {
+	Path        string // "embedded" for the embedded database
+	Type        string
+	Layout      Layout
+	BuildTime   time.Time
+	Description string
+}
+
+type reader struct {
+	db     *maxminddb.Reader
+	info   Info
+	ipv4DB bool
+}
+
+// DB answers lookups from several databases in priority order.
+type DB struct {
+	readers []reader
+}
+
+// Open opens the user databases in order, then (unless disableEmbedded) the
+// embedded one. For each field group the first database that has it wins.
+func Open(paths []string, disableEmbedded bool) (*DB, error) {
+	d := &DB{}
+	for _, p := range paths {
+		db, err := maxminddb.Open(p)
+		if err != nil {
+			d.Close()
+			return nil, fmt.Errorf("opening GeoIP database %s: %w", p, err)
+		}
+		if err := d.add(db, p); err != nil {
+			db.Close()
+			d.Close()
+			return nil, err
+		}
+	}
+	if !disableEmbedded {
+		db, err := maxminddb.OpenBytes(embedded)
+		if err != nil {
+			d.Close()
+			return nil, fmt.Errorf("opening the embedded GeoIP database: %w", err)
+		}
+		if err := d.add(db, "embedded"); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (d *DB) add(db *maxminddb.Reader, path string) error {
+	layout, err := layoutFor(db.Metadata.DatabaseType)
+	if err != nil {
+		return fmt.Errorf("GeoIP database %s: %w", path, err)
+	}
+	d.readers = append(d.readers, reader{db: db, ipv4DB: db.Metadata.IPVersion == 4, info: Info{
+		Path:        path,
+		Type:        db.Metadata.DatabaseType,
+		Layout:      layout,
+		BuildTime:   db.Metadata.BuildTime().UTC(),
+		Description: db.Metadata.Description["en"],
+	}})
+	return nil
+}
+
+// Databases describes the opened databases in priority order.
+func (d *DB) Databases() []Info {
+	out := make([]Info, len(d.readers))
+	for i, r := range d.readers {
+		out[i] = r.info
+	}
+	return out
+}
+
+// Lookup returns what the databases know about ip. An error from one
+// database (a corrupt record) does not stop the others from answering.
+func (d *DB) Lookup(ip netip.Addr) (Record, error) {
+	var rec Record
+	var errs []error
+	ip = ip.Unmap()
+	for _, r := range d.readers {
+		if r.ipv4DB && !ip.Is4() {
+			continue
+		}
+		res := r.db.Lookup(ip)
+		if !res.Found() {
+			if err := res.Err(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r.info.Path, err))
+			}
+			continue
+		}
+		got, err := r.info.Layout.decode(res)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.info.Path, err))
+			continue
+		}
+		rec.fill(got)
+		if rec.complete() {
+			break
+		}
+	}
+	return rec, errors.Join(errs...)
+}
+
+// Close releases the databases.
+func (d *DB) Close() error {
+	var errs []error
+	for _, r := range d.readers {
+		errs = append(errs, r.db.Close())
+	}
+	d.readers = nil
+	return errors.Join(errs...)
+}
