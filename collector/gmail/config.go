@@ -3,6 +3,7 @@ package gmail
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 )
 
@@ -40,6 +41,23 @@ type Config struct {
 	RequestsPerMinute int           `koanf:"requests_per_minute"`
 	// StateFile keeps the history cursor.
 	StateFile string `koanf:"state_file"`
+
+	// MaxRawBytes: messages whose size estimate is larger are fetched as
+	// format=full with attachments.get instead of one format=raw response.
+	MaxRawBytes int64 `koanf:"max_raw_bytes"`
+	// AckFlushInterval is how long label changes wait to be grouped into one
+	// batchModify call (they are also flushed at the end of every pass).
+	AckFlushInterval time.Duration `koanf:"ack_flush_interval"`
+	// Retry governs retries of 429, 403 rate-limit, 5xx and dropped connections.
+	Retry RetryConfig `koanf:"retry"`
+}
+
+// RetryConfig is the `sources.gmail.retry` section.
+type RetryConfig struct {
+	InitialInterval time.Duration `koanf:"initial_interval"`
+	MaxInterval     time.Duration `koanf:"max_interval"`
+	// MaxAttempts counts every try of one request, the first included.
+	MaxAttempts int `koanf:"max_attempts"`
 }
 
 // DefaultConfig returns the defaults.
@@ -56,6 +74,9 @@ func DefaultConfig() Config {
 		Concurrency:       4,
 		RequestsPerMinute: 1200,
 		StateFile:         "dmarc-agent-gmail.json",
+		MaxRawBytes:       16 << 20,
+		AckFlushInterval:  2 * time.Second,
+		Retry:             RetryConfig{InitialInterval: time.Second, MaxInterval: time.Minute, MaxAttempts: 8},
 	}
 }
 
@@ -95,5 +116,46 @@ func (c Config) Validate() error {
 	if c.RequestsPerMinute <= 0 {
 		errs = append(errs, fmt.Errorf("sources.gmail.requests_per_minute: must be positive, got %d", c.RequestsPerMinute))
 	}
+	if c.StateFile == "" {
+		errs = append(errs, errors.New("sources.gmail.state_file: required"))
+	}
+	if c.User == "" {
+		errs = append(errs, errors.New("sources.gmail.user: required (\"me\" for the authorised mailbox)"))
+	}
+	if c.MaxRawBytes <= 0 {
+		errs = append(errs, fmt.Errorf("sources.gmail.max_raw_bytes: must be positive, got %d", c.MaxRawBytes))
+	}
+	if c.AckFlushInterval <= 0 {
+		errs = append(errs, fmt.Errorf("sources.gmail.ack_flush_interval: must be positive, got %s", c.AckFlushInterval))
+	}
+	if c.Retry.InitialInterval <= 0 || c.Retry.MaxInterval < c.Retry.InitialInterval {
+		errs = append(errs, fmt.Errorf("sources.gmail.retry: need 0 < initial_interval <= max_interval, got %s and %s", c.Retry.InitialInterval, c.Retry.MaxInterval))
+	}
+	if c.Retry.MaxAttempts <= 0 {
+		errs = append(errs, fmt.Errorf("sources.gmail.retry.max_attempts: must be positive, got %d", c.Retry.MaxAttempts))
+	}
+	if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("sources.gmail.endpoint: must be an http(s) URL, got %q", c.Endpoint))
+	}
 	return errors.Join(errs...)
 }
+
+// Labelling reports whether the source changes mail (labels, read state,
+// inbox), which needs the gmail.modify scope.
+func (c Config) Labelling() bool {
+	return c.ProcessedLabel != "" || c.FailedLabel != "" || c.MarkRead || c.Archive
+}
+
+// Scope is the narrowest OAuth scope the configuration needs.
+func (c Config) Scope() string {
+	if c.Labelling() {
+		return ScopeModify
+	}
+	return ScopeReadonly
+}
+
+// OAuth scopes.
+const (
+	ScopeModify   = "https://www.googleapis.com/auth/gmail.modify"
+	ScopeReadonly = "https://www.googleapis.com/auth/gmail.readonly"
+)

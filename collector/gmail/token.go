@@ -1,0 +1,124 @@
+package gmail
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/oauth2"
+)
+
+// tokenFile is what the token file holds: the OAuth token and the scope it
+// was granted for, so that a token too narrow for the configuration is
+// reported before the first API call fails.
+type tokenFile struct {
+	oauth2.Token
+	Scope string `json:"scope,omitempty"`
+}
+
+// readToken loads the token file.
+func readToken(path string) (tokenFile, error) {
+	var tf tokenFile
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return tf, fmt.Errorf("reading gmail token %s: no token yet; run `dmarc-agent gmail auth` first", path)
+	}
+	if err != nil {
+		return tf, fmt.Errorf("reading gmail token: %w", err)
+	}
+	if err := json.Unmarshal(b, &tf); err != nil {
+		return tf, fmt.Errorf("reading gmail token %s: not a token file (run `dmarc-agent gmail auth` again)", path)
+	}
+	if tf.RefreshToken == "" {
+		return tf, fmt.Errorf("reading gmail token %s: no refresh token (run `dmarc-agent gmail auth` again)", path)
+	}
+	return tf, nil
+}
+
+// covers reports whether the granted scope list includes want (modify
+// includes readonly).
+func (tf tokenFile) covers(want string) bool {
+	if tf.Scope == "" {
+		return true // unknown: let the API decide
+	}
+	for _, s := range strings.Fields(tf.Scope) {
+		if s == want || s == ScopeModify || s == "https://mail.google.com/" {
+			return true
+		}
+	}
+	return false
+}
+
+// writeToken saves the token file atomically with mode 0600.
+func writeToken(path string, tf tokenFile) error {
+	b, err := json.MarshalIndent(tf, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'))
+}
+
+// writeFileAtomic writes data to a temporary file beside path (mode 0600),
+// syncs it and renames it over path.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// savingSource saves every new token its source hands out back to the token
+// file, so a refreshed access token (and a rotated refresh token) survives a
+// restart.
+type savingSource struct {
+	src   oauth2.TokenSource // a ReuseTokenSource
+	path  string
+	scope string
+	onErr func(error)
+
+	mu   sync.Mutex
+	last string // access token last saved
+}
+
+func (s *savingSource) Token() (*oauth2.Token, error) {
+	t, err := s.src.Token()
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t.AccessToken != s.last {
+		if err := writeToken(s.path, tokenFile{Token: *t, Scope: s.scope}); err != nil {
+			s.onErr(err) // the token still works for this process
+		} else {
+			s.last = t.AccessToken
+		}
+	}
+	return t, nil
+}

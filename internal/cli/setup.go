@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/config"
+	"github.com/dmarc-agent/dmarc-agent/output/opensearch"
+)
+
+func init() {
+	register(command{name: "setup", summary: "install index templates and the retention policy in OpenSearch", run: runSetup})
+}
+
+func runSetup(ctx context.Context, env Env, args []string) int {
+	fs := newFlagSet("setup", env)
+	cfgPath := fs.String("config", "", "configuration file (YAML)")
+	osURL := fs.String("opensearch", "", "OpenSearch URL(s), comma-separated; overrides output.opensearch.urls")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	cfg, logger, ok := loadConfig(env, *cfgPath)
+	if !ok {
+		return ExitUsage
+	}
+	if err := applyOpenSearchFlag(&cfg, *osURL); err != nil {
+		fmt.Fprintf(env.Stderr, "dmarc-agent setup: %v\n", err)
+		return ExitUsage
+	}
+	if !cfg.Output.OpenSearch.Enabled() {
+		fmt.Fprintln(env.Stderr, "dmarc-agent setup: no OpenSearch configured: set output.opensearch.urls, DMARC_AGENT_OUTPUT__OPENSEARCH__URLS or --opensearch URL")
+		return ExitUsage
+	}
+	out, err := opensearch.New(ctx, cfg.Output.OpenSearch, cfg.Index.Prefix, logger, nil)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "dmarc-agent setup: %v\n", err)
+		return ExitUsage
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		out.Close(cctx)
+	}()
+	rep, err := out.Setup(ctx)
+	for _, l := range rep.Lines() {
+		if err == nil || !strings.HasPrefix(l, "retention policy: skipped") {
+			fmt.Fprintln(env.Stdout, l)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "dmarc-agent setup: %v\n", err)
+		return ExitFatal
+	}
+	return ExitOK
+}
+
+// applyOpenSearchFlag sets output.opensearch.urls from a --opensearch flag
+// value (comma-separated URLs; "" leaves the configuration alone) and
+// validates the section again.
+func applyOpenSearchFlag(cfg *config.Config, v string) error {
+	if v == "" {
+		return nil
+	}
+	var urls []string
+	for u := range strings.SplitSeq(v, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			urls = append(urls, u)
+		}
+	}
+	cfg.Output.OpenSearch.URLs = urls
+	return cfg.Output.OpenSearch.Validate()
+}

@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/pipeline"
+)
+
+// summary accumulates the results of an ingest run.
+type summary struct {
+	Files       int
+	Rejected    []pipeline.Rejection
+	Fatal       []string // messages not delivered for reasons other than bad input
+	OutputFiles []string
+	total       pipeline.Result
+	openSearch  bool
+}
+
+func newSummary(openSearch bool) *summary { return &summary{openSearch: openSearch} }
+
+func (s *summary) add(res pipeline.Result) {
+	s.total.Merge(res)
+	s.Rejected = append(s.Rejected, res.Rejected...)
+	if res.Outcome.Err != nil && !res.Outcome.Rejected() {
+		s.Fatal = append(s.Fatal, oneLine(res.Outcome.Err.Error()))
+	}
+}
+
+func (s *summary) exitCode(ctx context.Context) int {
+	switch {
+	case len(s.Fatal) > 0 || ctx.Err() != nil:
+		return ExitFatal
+	case len(s.Rejected) > 0 || len(s.total.Output.Failed) > 0:
+		return ExitRejected
+	}
+	return ExitOK
+}
+
+// jsonSummary is the --summary json object.
+type jsonSummary struct {
+	Files      int                   `json:"files"`
+	Reports    map[string]int        `json:"reports"`
+	Documents  int                   `json:"documents"`
+	Messages   int64                 `json:"messages"`
+	Indexed    *int                  `json:"indexed,omitempty"`
+	Duplicates *int                  `json:"duplicates,omitempty"`
+	Failed     *int                  `json:"failed,omitempty"`
+	Rejected   []pipeline.Rejection  `json:"rejected"`
+	Refused    []refused             `json:"refused_documents,omitempty"`
+	Errors     []string              `json:"errors,omitempty"`
+	Domains    map[string]domainJSON `json:"domains"`
+}
+
+type refused struct {
+	Index  string `json:"index"`
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+type domainJSON struct {
+	Messages   int64                  `json:"messages"`
+	PassRate   float64                `json:"pass_rate"`
+	TopFailing []pipeline.SourceCount `json:"top_failing_sources"`
+}
+
+const topFailing = 5
+
+func (s *summary) toJSON() jsonSummary {
+	j := jsonSummary{
+		Files:     s.Files,
+		Reports:   map[string]int{string(mapping.KindAggregate): 0},
+		Documents: s.total.Documents,
+		Messages:  s.total.Messages,
+		Rejected:  s.Rejected,
+		Errors:    s.Fatal,
+		Domains:   map[string]domainJSON{},
+	}
+	if j.Rejected == nil {
+		j.Rejected = []pipeline.Rejection{}
+	}
+	for k, n := range s.total.Reports {
+		j.Reports[string(k)] = n
+	}
+	if s.openSearch {
+		failed := len(s.total.Output.Failed)
+		j.Indexed, j.Duplicates, j.Failed = &s.total.Output.Indexed, &s.total.Output.Duplicates, &failed
+	}
+	for _, f := range s.total.Output.Failed {
+		j.Refused = append(j.Refused, refused(f))
+	}
+	for name, d := range s.total.Domains {
+		j.Domains[name] = domainJSON{Messages: d.Messages, PassRate: d.PassRate(), TopFailing: d.TopFailing(topFailing)}
+	}
+	return j
+}
+
+func (s *summary) print(w io.Writer, format string) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(s.toJSON())
+	}
+	var b strings.Builder
+	j := s.toJSON()
+	kinds := make([]string, 0, len(j.Reports))
+	total := 0
+	for k, n := range j.Reports {
+		total += n
+		if n > 0 {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+		}
+	}
+	slices.Sort(kinds)
+	fmt.Fprintf(&b, "files: %d   reports: %d", j.Files, total)
+	if len(kinds) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(kinds, ", "))
+	}
+	fmt.Fprintf(&b, "   documents: %d   messages: %d\n", j.Documents, j.Messages)
+	if s.openSearch {
+		fmt.Fprintf(&b, "opensearch: indexed %d, duplicates %d, failed %d\n", *j.Indexed, *j.Duplicates, *j.Failed)
+	}
+	if len(s.OutputFiles) > 0 {
+		fmt.Fprintf(&b, "written: %s\n", strings.Join(s.OutputFiles, ", "))
+	}
+	names := make([]string, 0, len(j.Domains))
+	for n := range j.Domains {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		d := j.Domains[n]
+		fmt.Fprintf(&b, "%s: DMARC pass %.1f%% of %d messages", n, 100*d.PassRate, d.Messages)
+		if len(d.TopFailing) > 0 {
+			tops := make([]string, 0, len(d.TopFailing))
+			for _, t := range d.TopFailing {
+				tops = append(tops, fmt.Sprintf("%s (%d)", t.IP, t.Messages))
+			}
+			fmt.Fprintf(&b, "; top failing sources: %s", strings.Join(tops, ", "))
+		}
+		b.WriteByte('\n')
+	}
+	for _, r := range j.Rejected {
+		fmt.Fprintf(&b, "rejected: %s: %s\n", r.Path, r.Reason)
+	}
+	for _, r := range j.Refused {
+		fmt.Fprintf(&b, "refused document %s/%s: %s\n", r.Index, r.ID, r.Reason)
+	}
+	for _, e := range j.Errors {
+		fmt.Fprintf(&b, "error: %s\n", e)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,168 @@
+package mapping
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"strconv"
+
+	"github.com/dmarc-agent/dmarc-agent/report/aggregate"
+)
+
+// AggregateBuilder turns the records of one aggregate report into
+// documents, with their index and deterministic id. Use one builder per
+// report (per aggregate.Parse call); it is not safe for concurrent use.
+type AggregateBuilder struct {
+	rep   *aggregate.Report
+	index string
+	// reportKey identifies the report: an id of its org name, report id,
+	// policy domain and date range.
+	reportKey string
+	meta      ReportMeta
+	policy    PolicyPublished
+
+	// seen counts the records of identical content so far, by the first 64
+	// bits of their content hash: identical records get ordinals 0, 1, ...
+	// This is the only state that grows with the report (about 30 bytes per
+	// distinct record).
+	seen map[uint64]uint32
+	buf  []byte
+}
+
+// NewAggregateBuilder starts the documents of one report. rep must be
+// complete (as aggregate.Parse passes it to its callback). prefix is the
+// index prefix ("" for DefaultPrefix).
+func NewAggregateBuilder(prefix string, rep *aggregate.Report) *AggregateBuilder {
+	m, p := &rep.Metadata, &rep.Policy
+	return &AggregateBuilder{
+		rep:   rep,
+		index: IndexName(prefix, KindAggregate, m.Begin),
+		reportKey: NewIDBuilder(KindAggregate).
+			String(m.OrgName).String(m.ReportID).String(p.Domain).
+			Int(m.Begin.Unix()).Int(m.End.Unix()).
+			Sum(),
+		meta: ReportMeta{
+			OrgName: m.OrgName, OrgEmail: m.Email, ExtraContactInfo: m.ExtraContactInfo,
+			ID: m.ReportID, Begin: m.Begin.UTC(), End: m.End.UTC(),
+			Errors: m.Errors, Generator: m.Generator, Schema: rep.Schema,
+		},
+		policy: PolicyPublished{
+			Domain: p.Domain, ADKIM: p.ADKIM, ASPF: p.ASPF, P: p.P, SP: p.SP, NP: p.NP,
+			Pct: p.Pct, FO: p.FO, Testing: p.Testing, DiscoveryMethod: p.DiscoveryMethod,
+		},
+		seen: make(map[uint64]uint32),
+	}
+}
+
+// Build returns the document of one record, its index and its id. rec may
+// be reused by the caller afterwards: the document shares nothing mutable
+// with it. Enrichment fields (source.domain, source.geo, source.as,
+// source.sender, dmarc.verdict) are left empty.
+//
+// The id hashes the reporter's org name, the report id, the policy domain,
+// the date range, the record's whole content and its ordinal among
+// identical records of the report, so the same report gives the same ids
+// from any container and in any record order, and different reports never
+// share one.
+func (b *AggregateBuilder) Build(rec *aggregate.Record) (doc *AggregateDoc, index, id string) {
+	b.buf = appendRecord(b.buf[:0], rec)
+	sum := sha256.Sum256(b.buf)
+	key := binary.LittleEndian.Uint64(sum[:8])
+	ordinal := b.seen[key]
+	b.seen[key] = ordinal + 1
+
+	id = NewIDBuilder(KindAggregate).String(b.reportKey).String(string(sum[:])).Int(int64(ordinal)).Sum()
+
+	// One backing array for all the parallel arrays of the document.
+	nr, nd, ns := len(rec.Reasons), len(rec.DKIMResults), len(rec.SPFResults)
+	col := columns{buf: make([]string, 0, 2*nr+4*nd+4*ns)}
+	doc = &AggregateDoc{
+		Timestamp: b.meta.Begin,
+		Report:    b.meta,
+		Policy:    b.policy,
+		Source:    Source{IP: rec.SourceIP.String()},
+		Message:   AggMessage{Count: rec.Count, Disposition: rec.Disposition},
+		DMARC: DMARCResult{
+			DKIM: rec.DKIM, SPF: rec.SPF, Pass: rec.DKIM == "pass" || rec.SPF == "pass",
+			Override: Override{
+				Types:    col.add(len(rec.Reasons), true, func(i int) string { return rec.Reasons[i].Type }),
+				Comments: col.add(len(rec.Reasons), false, func(i int) string { return rec.Reasons[i].Comment }),
+			},
+		},
+		Identifiers: Identifiers{HeaderFrom: rec.HeaderFrom, EnvelopeFrom: rec.EnvelopeFrom, EnvelopeTo: rec.EnvelopeTo},
+		Auth: Auth{
+			DKIM: AuthDKIM{
+				Domains:      col.add(len(rec.DKIMResults), true, func(i int) string { return rec.DKIMResults[i].Domain }),
+				Selectors:    col.add(len(rec.DKIMResults), false, func(i int) string { return rec.DKIMResults[i].Selector }),
+				Results:      col.add(len(rec.DKIMResults), true, func(i int) string { return rec.DKIMResults[i].Result }),
+				HumanResults: col.add(len(rec.DKIMResults), false, func(i int) string { return rec.DKIMResults[i].HumanResult }),
+			},
+			SPF: AuthSPF{
+				Domains:      col.add(len(rec.SPFResults), true, func(i int) string { return rec.SPFResults[i].Domain }),
+				Scopes:       col.add(len(rec.SPFResults), false, func(i int) string { return rec.SPFResults[i].Scope }),
+				Results:      col.add(len(rec.SPFResults), true, func(i int) string { return rec.SPFResults[i].Result }),
+				HumanResults: col.add(len(rec.SPFResults), false, func(i int) string { return rec.SPFResults[i].HumanResult }),
+			},
+		},
+	}
+	return doc, b.index, id
+}
+
+// columns builds the parallel arrays that flatten a list of objects, in one
+// backing array. Index i of every column describes the same object, so a
+// column is either complete (with "" where the object lacks the value) or
+// absent: an optional column (always false) is absent when no object has the
+// value.
+type columns struct{ buf []string }
+
+func (c *columns) add(n int, always bool, get func(int) string) []string {
+	if n == 0 {
+		return nil
+	}
+	if !always {
+		empty := true
+		for i := range n {
+			if get(i) != "" {
+				empty = false
+				break
+			}
+		}
+		if empty {
+			return nil
+		}
+	}
+	start := len(c.buf)
+	for i := range n {
+		c.buf = append(c.buf, get(i))
+	}
+	return c.buf[start:len(c.buf):len(c.buf)]
+}
+
+// appendRecord writes every field of rec, length-prefixed, in a fixed order:
+// the canonical content that the id hashes.
+func appendRecord(b []byte, rec *aggregate.Record) []byte {
+	b = appendField(b, rec.SourceIP.String())
+	b = appendField(b, strconv.FormatInt(rec.Count, 10))
+	b = appendField(b, rec.Disposition)
+	b = appendField(b, rec.DKIM)
+	b = appendField(b, rec.SPF)
+	b = appendField(b, rec.HeaderFrom)
+	b = appendField(b, rec.EnvelopeFrom)
+	b = appendField(b, rec.EnvelopeTo)
+	b = binary.AppendUvarint(b, uint64(len(rec.Reasons)))
+	for _, r := range rec.Reasons {
+		b = appendField(appendField(b, r.Type), r.Comment)
+	}
+	b = binary.AppendUvarint(b, uint64(len(rec.DKIMResults)))
+	for _, r := range rec.DKIMResults {
+		b = appendField(appendField(appendField(appendField(b, r.Domain), r.Selector), r.Result), r.HumanResult)
+	}
+	b = binary.AppendUvarint(b, uint64(len(rec.SPFResults)))
+	for _, r := range rec.SPFResults {
+		b = appendField(appendField(appendField(appendField(b, r.Domain), r.Scope), r.Result), r.HumanResult)
+	}
+	return b
+}
+
+func appendField(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}

@@ -1,0 +1,86 @@
+package opensearch
+
+import (
+	"context"
+	"sync"
+
+	"github.com/dmarc-agent/dmarc-agent/output"
+)
+
+// call tracks the documents of one Write until each is acknowledged.
+type call struct {
+	ctx  context.Context
+	done chan struct{}
+
+	mu      sync.Mutex
+	pending int
+	sealed  bool // Write has handed over its last document
+	closed  bool
+	res     output.Result
+	err     error // first give-up error
+	lost    int   // documents given up on
+}
+
+func newCall(ctx context.Context) *call {
+	return &call{ctx: ctx, done: make(chan struct{})}
+}
+
+// item is one document on its way to the cluster. An item without a call is
+// a marker asking the batcher to send what it holds now.
+type item struct {
+	doc  output.Doc
+	call *call
+	size int // bytes it adds to a bulk body
+}
+
+func (c *call) add() {
+	c.mu.Lock()
+	c.pending++
+	c.mu.Unlock()
+}
+
+// resolve records the final outcome of one document. err is set when the
+// document was given up on (not written, not refused).
+func (c *call) resolve(it *item, o outcome, reason string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case err != nil:
+		c.lost++
+		if c.err == nil {
+			c.err = err
+		}
+	case o == outIndexed:
+		c.res.Indexed++
+	case o == outDuplicate:
+		c.res.Duplicates++
+	default:
+		c.res.Failed = append(c.res.Failed, output.Failure{Index: it.doc.Index, ID: it.doc.ID, Reason: reason})
+	}
+	c.pending--
+	c.finish()
+}
+
+// seal says no more documents will be added.
+func (c *call) seal() {
+	c.mu.Lock()
+	c.sealed = true
+	c.finish()
+	c.mu.Unlock()
+}
+
+func (c *call) finish() {
+	if c.sealed && c.pending == 0 && !c.closed {
+		c.closed = true
+		close(c.done)
+	}
+}
+
+// snapshot returns what is known so far.
+func (c *call) snapshot() (output.Result, int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.res
+	r.Failed = append([]output.Failure(nil), c.res.Failed...)
+	return r, c.lost, c.err
+}

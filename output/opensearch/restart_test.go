@@ -1,0 +1,146 @@
+package opensearch
+
+import (
+	"context"
+	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dmarc-agent/dmarc-agent/output"
+)
+
+// ownNode starts a node of its own with scripts/opensearch-dev.sh on a free
+// port, so that stopping it cannot disturb tests of other packages using
+// OPENSEARCH_URL at the same time, and deletes it when the test ends. It
+// returns the node's URL and a function running the script for it. Like the
+// other integration tests it runs when OPENSEARCH_URL is set (a machine that
+// can run nodes) or DMARC_AGENT_REQUIRE_OPENSEARCH=1.
+func ownNode(t *testing.T) (string, func(cmd string) string) {
+	t.Helper()
+	required := os.Getenv("DMARC_AGENT_REQUIRE_OPENSEARCH") == "1"
+	if os.Getenv("OPENSEARCH_URL") == "" && !required {
+		t.Skip("integration test: set OPENSEARCH_URL (scripts/opensearch-dev.sh start prints it)")
+	}
+	path := os.Getenv("OPENSEARCH_DEV_SCRIPT")
+	if path == "" {
+		path, _ = filepath.Abs(filepath.Join("..", "..", "scripts", "opensearch-dev.sh"))
+	}
+	if _, err := os.Stat(path); err != nil {
+		if required {
+			t.Fatalf("restart test needs scripts/opensearch-dev.sh (OPENSEARCH_DEV_SCRIPT): %v", err)
+		}
+		t.Skipf("restart test needs scripts/opensearch-dev.sh (OPENSEARCH_DEV_SCRIPT): %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	run := func(cmd string) string {
+		c := exec.Command("bash", path, cmd)
+		c.Env = append(os.Environ(), "OPENSEARCH_PORT="+port)
+		out, err := c.CombinedOutput()
+		if err != nil && cmd != "status" {
+			t.Fatalf("%s %s: %v\n%s", path, cmd, err, out)
+		}
+		return string(out)
+	}
+	t.Cleanup(func() { run("reset") })
+	t0 := time.Now()
+	out := strings.TrimSpace(run("start"))
+	base := out[strings.LastIndexByte(out, '\n')+1:]
+	t.Logf("own node %s up in %s", base, time.Since(t0).Round(time.Second))
+	return base, run
+}
+
+// TestIntegrationNodeRestartMidWrite stops the node while a large Write is
+// under way and starts it again: every document must end up indexed exactly
+// once, and Write must not report success while the node is down.
+func TestIntegrationNodeRestartMidWrite(t *testing.T) {
+	base, script := ownNode(t)
+	prefix := "restart"
+	const n = 15000
+	ds, _ := aggDocs(t, prefix, n)
+
+	cfg := testConfig(base)
+	cfg.BatchDocs = 250
+	cfg.Retry = RetryConfig{InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsed: 5 * time.Minute}
+	reg := prometheus.NewRegistry()
+	o, err := New(t.Context(), cfg, prefix, nil, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close(context.Background())
+
+	gate := make(chan struct{})
+	type result struct {
+		res output.Result
+		err error
+		at  time.Time
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := o.Write(t.Context(), func(yield func(output.Doc, error) bool) {
+			for i, d := range ds {
+				if i == n/3 {
+					<-gate // the rest goes while the node is down
+				}
+				if !yield(d, nil) {
+					return
+				}
+			}
+		})
+		done <- result{res, err, time.Now()}
+	}()
+
+	// wait until part of the first third is acknowledged
+	deadline := time.Now().Add(2 * time.Minute)
+	for counterValue(t, reg, "dmarc_agent_opensearch_documents_total", map[string]string{"result": "indexed"}) < n/6 {
+		if time.Now().After(deadline) {
+			t.Fatal("no progress before the restart")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	script("stop")
+	stoppedAt := time.Now()
+	close(gate)
+	time.Sleep(3 * time.Second)
+	select {
+	case r := <-done:
+		t.Fatalf("Write returned while the node was down: %+v indexed, err %v", r.res.Indexed, r.err)
+	default:
+	}
+	script("start")
+	startedAt := time.Now()
+	t.Logf("node down for %s", startedAt.Sub(stoppedAt).Round(time.Second))
+
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(5 * time.Minute):
+		t.Fatal("Write did not finish after the restart")
+	}
+	if r.err != nil || len(r.res.Failed) != 0 {
+		t.Fatalf("Write: %v, failed %v", r.err, r.res.Failed)
+	}
+	if got := r.res.Indexed + r.res.Duplicates; got != n {
+		t.Fatalf("Write acknowledged %d indexed + %d duplicates = %d, want %d", r.res.Indexed, r.res.Duplicates, got, n)
+	}
+	if r.at.Before(startedAt) {
+		t.Fatalf("Write returned at %s, before the node was back", r.at)
+	}
+	if got := testcluster.Count(t, base, prefix+"-*"); got != n {
+		t.Fatalf("_count = %d, want %d (each document exactly once)", got, n)
+	}
+	t.Logf("indexed %d, duplicates %d (sent again after an unanswered request), retries %v",
+		r.res.Indexed, r.res.Duplicates, counterValue(t, reg, "dmarc_agent_opensearch_bulk_retries_total", nil))
+}

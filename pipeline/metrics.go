@@ -1,0 +1,35 @@
+package pipeline
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the pipeline's Prometheus counters.
+type Metrics struct {
+	Messages       *prometheus.CounterVec // by source and outcome
+	Reports        *prometheus.CounterVec // valid reports by kind
+	Documents      *prometheus.CounterVec // documents built by kind
+	Written        *prometheus.CounterVec // output results: indexed, duplicate, failed
+	Rejected       *prometheus.CounterVec // rejected inputs by reason class
+	ReportMessages prometheus.Counter     // sum of message counts in aggregate records
+}
+
+// NewMetrics registers the counters on reg (nil: not registered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Messages: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_messages_total",
+			Help: "Source messages processed, by source and outcome (delivered, rejected, retry)."}, []string{"source", "outcome"}),
+		Reports: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_reports_total",
+			Help: "Valid reports delivered, by kind."}, []string{"kind"}),
+		Documents: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_documents_total",
+			Help: "Documents delivered to the output, by kind."}, []string{"kind"}),
+		Written: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_documents_written_total",
+			Help: "Output results per document: indexed, duplicate, failed."}, []string{"result"}),
+		Rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_rejected_total",
+			Help: "Rejected inputs (containers, reports, messages), by reason class."}, []string{"reason"}),
+		ReportMessages: prometheus.NewCounter(prometheus.CounterOpts{Name: "dmarc_agent_report_messages_total",
+			Help: "Sum of the message counts of delivered aggregate records."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Messages, m.Reports, m.Documents, m.Written, m.Rejected, m.ReportMessages)
+	}
+	return m
+}

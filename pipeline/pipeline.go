@@ -1,0 +1,82 @@
+// Package pipeline turns one collector.Message into documents in the output:
+// decode the containers, parse each report, build flattened documents,
+// enrich them in batches, hold them in a spool until the message is fully
+// parsed, write them, and tell the source the outcome. A report is delivered
+// whole or not at all; a bad report never stops its neighbours.
+package pipeline
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/enrich"
+	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/output"
+	"github.com/dmarc-agent/dmarc-agent/report/decode"
+	"github.com/dmarc-agent/dmarc-agent/report/failure"
+)
+
+// Processor handles one message completely and returns its outcome; it does
+// not call msg.Ack.
+type Processor interface {
+	Process(ctx context.Context, msg collector.Message) collector.Outcome
+}
+
+// Archiver keeps a raw copy of each delivered report payload.
+type Archiver interface {
+	// Start begins storing one payload; the pipeline writes the payload bytes
+	// through the writer as it parses.
+	Start() (ArchiveWriter, error)
+}
+
+// ArchiveWriter stores one payload.
+type ArchiveWriter interface {
+	io.Writer
+	// Commit stores the payload under <dir>/YYYY/MM/<sha256>.<ext>, the month
+	// of the report's own date; an existing file means already archived.
+	Commit(kind mapping.Kind, date time.Time) error
+	// Abort discards the payload.
+	Abort() error
+}
+
+// Deps are the parts a pipeline uses. Enricher, Archiver and Metrics may be nil.
+type Deps struct {
+	Output   output.Output
+	Enricher enrich.Enricher
+	Archiver Archiver
+	Metrics  *Metrics
+	Logger   *slog.Logger
+	// Prefix is the index prefix.
+	Prefix  string
+	Decode  decode.Options
+	Failure failure.Config
+	// TempDir holds spool files; "" means os.TempDir().
+	TempDir string
+}
+
+// Pipeline processes messages. It is safe for concurrent use.
+type Pipeline struct {
+	cfg Config
+	d   Deps
+	log *slog.Logger
+}
+
+// New returns a pipeline.
+func New(cfg Config, d Deps) *Pipeline {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.TempDir == "" {
+		d.TempDir = os.TempDir()
+	}
+	return &Pipeline{cfg: cfg, d: d, log: d.Logger.With("component", "pipeline")}
+}
+
+// Process implements Processor.
+func (p *Pipeline) Process(ctx context.Context, msg collector.Message) collector.Outcome {
+	return p.Deliver(ctx, p.Prepare(ctx, msg)).Outcome
+}

@@ -1,0 +1,150 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/report/decode"
+)
+
+// enrichBatch is how many documents are enriched together (the unit in which
+// uncached reverse-DNS lookups run concurrently).
+const enrichBatch = 512
+
+// Prepared is a message whose reports are parsed and spooled, waiting for
+// delivery. Deliver must be called exactly once.
+type Prepared struct {
+	msg      collector.Message
+	spool    *spool
+	archives []pendingArchive
+	result   Result
+	err      error // transient: the message must be delivered again later
+}
+
+type pendingArchive struct {
+	w    ArchiveWriter
+	kind mapping.Kind
+	date time.Time
+}
+
+// internalError marks an error of ours (spool, context), as opposed to bad input.
+type internalError struct{ err error }
+
+func (e internalError) Error() string { return e.err.Error() }
+func (e internalError) Unwrap() error { return e.err }
+
+// Prepare decodes and parses every report of msg into the spool.
+func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared {
+	pr := &Prepared{msg: msg, spool: newSpool(p.cfg.SpoolMemoryBytes, p.d.TempDir)}
+	rc, err := msg.Open(ctx)
+	if err != nil {
+		pr.err = fmt.Errorf("opening %s: %w", msg.ID, err)
+		return pr
+	}
+	defer rc.Close()
+	err = decode.Walk(ctx, rc, msg.Name, p.d.Decode,
+		func(ctx context.Context, part decode.Part) error { return p.part(ctx, pr, part) },
+		func(name, reason string) { pr.reject(name, reason) })
+	if err != nil {
+		pr.err = fmt.Errorf("processing %s: %w", msg.ID, err)
+	}
+	return pr
+}
+
+func (pr *Prepared) reject(name, reason string) {
+	pr.result.Rejected = append(pr.result.Rejected, Rejection{Path: name, Reason: reason})
+}
+
+// part parses one payload. Bad input is recorded as a rejection and the walk
+// goes on; only our own failures (spool, context) stop it.
+func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) error {
+	m, err := pr.spool.mark()
+	if err != nil {
+		return err
+	}
+	body := part.Body
+	var aw ArchiveWriter
+	if p.d.Archiver != nil {
+		if aw, err = p.d.Archiver.Start(); err != nil {
+			return fmt.Errorf("starting archive copy: %w", err)
+		}
+		body = io.TeeReader(body, aw)
+	}
+	var partRes Result
+	date, err := p.parse(ctx, pr, part, body, &partRes)
+	if err == nil {
+		// Read to the end: checksums of compressed containers are verified
+		// there, and the archive copy must be whole.
+		if _, derr := io.Copy(io.Discard, body); derr != nil {
+			err = fmt.Errorf("reading the rest of the report: %w", derr)
+		}
+	}
+	if err != nil {
+		if aw != nil {
+			aw.Abort()
+		}
+		var ie internalError
+		if errors.As(err, &ie) || ctx.Err() != nil {
+			return err
+		}
+		if rerr := pr.spool.rollback(m); rerr != nil {
+			return rerr
+		}
+		pr.reject(part.Name, oneLine(err))
+		return nil
+	}
+	partRes.Reports = map[mapping.Kind]int{part.Kind: 1}
+	partRes.docsByKind = map[mapping.Kind]int{part.Kind: partRes.Documents}
+	pr.result.merge(&partRes)
+	if aw != nil {
+		pr.archives = append(pr.archives, pendingArchive{aw, part.Kind, date})
+	}
+	return nil
+}
+
+// parse dispatches on the report kind and returns the report's own date.
+func (p *Pipeline) parse(ctx context.Context, pr *Prepared, part decode.Part, body io.Reader, res *Result) (time.Time, error) {
+	switch part.Kind {
+	case mapping.KindAggregate:
+		return p.parseAggregate(ctx, pr, body, res)
+	case mapping.KindFailure:
+		return p.parseFailure(ctx, pr, body, res)
+	case mapping.KindSMTPTLS:
+		return p.parseTLS(ctx, pr, body, res)
+	default:
+		return time.Time{}, fmt.Errorf("%s reports are not supported", part.Kind)
+	}
+}
+
+// encoder writes documents as compact JSON without HTML escaping.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func newEncoder() *encoder {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}
+
+func (e *encoder) encode(v any) ([]byte, error) {
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(e.buf.Bytes(), []byte{'\n'}), nil
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

@@ -1,0 +1,154 @@
+package decode
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+func (w *walker) gzip(br *bufio.Reader, name string, depth int, sc sniffCtx) error {
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		w.rej(name, "corrupt gzip: "+err.Error())
+		return nil
+	}
+	defer zr.Close()
+	return w.walk(w.capped(layerReader{zr, "gzip data"}), name, depth+1, sc)
+}
+
+func (w *walker) zip(br *bufio.Reader, name string, depth int, sc sniffCtx) error {
+	ra, size, cleanup, reason := w.zipSource(br, depth)
+	if reason != "" {
+		w.rej(name, reason)
+		return nil
+	}
+	defer cleanup()
+	if n, ok := zipEntryCount(ra, size); ok && n > maxZipEntries {
+		w.rej(name, fmt.Sprintf("zip archive with %d entries (more than %d)", n, maxZipEntries))
+		return nil
+	}
+	zr, err := zip.NewReader(ra, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		w.rej(name, "corrupt or truncated zip: "+err.Error())
+		return nil
+	}
+	if len(zr.File) > maxZipEntries {
+		w.rej(name, fmt.Sprintf("zip archive with %d entries (more than %d)", len(zr.File), maxZipEntries))
+		return nil
+	}
+	if len(zr.File) == 0 && !sc.quiet {
+		w.rej(name, "empty zip archive")
+		return nil
+	}
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() || strings.HasPrefix(f.Name, "__MACOSX/") {
+			continue
+		}
+		ename := name + "/" + cleanName(f.Name)
+		if f.UncompressedSize64 > uint64(w.opt.MaxBytes) {
+			w.rej(ename, fmt.Sprintf("%v: zip entry of %d bytes (limit %d)", ErrTooLarge, f.UncompressedSize64, w.opt.MaxBytes))
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			w.rej(ename, "corrupt zip entry: "+err.Error())
+			continue
+		}
+		err = w.walk(w.capped(layerReader{rc, "zip entry"}), ename, depth+1, sc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// zipSource gives random access to the archive: the input file itself at
+// the top, else a copy in memory, spilled to a temporary file past
+// zipMemory. The archive may not exceed Options.MaxBytes.
+func (w *walker) zipSource(br *bufio.Reader, depth int) (io.ReaderAt, int64, func(), string) {
+	if depth == 0 && w.topRA != nil {
+		return w.topRA, w.topSize, func() {}, ""
+	}
+	var mem bytes.Buffer
+	n, err := io.Copy(&mem, io.LimitReader(br, zipMemory))
+	if err != nil {
+		return nil, 0, nil, readReason(err)
+	}
+	if n < zipMemory {
+		return bytes.NewReader(mem.Bytes()), n, func() {}, ""
+	}
+	f, err := os.CreateTemp("", "dmarc-agent-zip-*")
+	if err != nil {
+		return nil, 0, nil, "buffering zip archive: " + err.Error()
+	}
+	cleanup := func() { f.Close(); os.Remove(f.Name()) }
+	total, err := io.Copy(f, io.MultiReader(&mem, io.LimitReader(br, w.opt.MaxBytes+1-n)))
+	switch {
+	case err != nil:
+		cleanup()
+		return nil, 0, nil, readReason(err)
+	case total > w.opt.MaxBytes:
+		cleanup()
+		return nil, 0, nil, fmt.Sprintf("%v: zip archive larger than %d bytes", ErrTooLarge, w.opt.MaxBytes)
+	}
+	return f, total, cleanup, ""
+}
+
+// zipEntryCount reads the entry count from the end-of-central-directory
+// record (zip64 too), so that an archive claiming millions of entries is
+// refused before archive/zip allocates them.
+func zipEntryCount(ra io.ReaderAt, size int64) (uint64, bool) {
+	const eocdLen, maxComment = 22, 65535
+	start := max(0, size-eocdLen-maxComment)
+	tail := make([]byte, size-start)
+	if _, err := ra.ReadAt(tail, start); err != nil && err != io.EOF {
+		return 0, false
+	}
+	i := bytes.LastIndex(tail, []byte("PK\x05\x06"))
+	if i < 0 || len(tail)-i < eocdLen {
+		return 0, false
+	}
+	n := uint64(binary.LittleEndian.Uint16(tail[i+10:]))
+	if n != 0xffff {
+		return n, true
+	}
+	// zip64: the locator sits just before the record.
+	if i < 20 || string(tail[i-20:i-16]) != "PK\x06\x07" {
+		return n, true
+	}
+	off := int64(binary.LittleEndian.Uint64(tail[i-20+8:]))
+	rec := make([]byte, 56)
+	if off < 0 || off > size-56 {
+		return 0, false
+	}
+	if _, err := ra.ReadAt(rec, off); err != nil || string(rec[:4]) != "PK\x06\x06" {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(rec[32:]), true
+}
+
+// cleanName makes an entry or attachment name safe to show and to join
+// into Part.Name.
+func cleanName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '/' || r == '\\':
+			return '_'
+		case r < ' ' || r == 0x7f || r == '\uFFFD':
+			return -1
+		}
+		return r
+	}, strings.TrimRight(s, "/"))
+	if s == "" {
+		s = "unnamed"
+	}
+	return truncate(s, 200)
+}
