@@ -84,14 +84,15 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 		}
 		arch = archiverAdapter{a}
 	}
-	proc, out, err := buildProcessor(ctx, cfg, logger, reg, arch)
+	st, err := buildProcessor(ctx, cfg, logger, reg, arch)
 	if err != nil {
 		return err
 	}
 	defer func() {
+		// After the runner: every message is acknowledged, nothing writes.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
 		defer cancel()
-		if cerr := out.Close(cctx); cerr != nil {
+		if cerr := st.Close(cctx); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("closing the output: %w", cerr))
 		}
 	}()
@@ -100,7 +101,7 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 	if err != nil {
 		return err
 	}
-	srv := server.New(cfg.HTTP, reg, out.Ready, logger)
+	srv := server.New(cfg.HTTP, reg, st.out.Ready, logger)
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 	}()
 
 	log.Info("agent started", "version", Version, "sources", len(sources), "once", once)
-	runner := pipeline.NewRunner(cfg.Pipeline, proc, sources, logger, pipeline.NewRunMetrics(reg))
+	runner := pipeline.NewRunner(cfg.Pipeline, st.pipeline, sources, logger, pipeline.NewRunMetrics(reg))
 	if err := runner.Run(ctx, once); err != nil {
 		return err
 	}
@@ -120,7 +121,7 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 }
 
 // buildSources returns every enabled source.
-func buildSources(_ context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) ([]collector.Source, error) {
+func buildSources(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) ([]collector.Source, error) {
 	var sources []collector.Source
 	if cfg.Sources.Dir.Enabled {
 		d, err := dir.New(cfg.Sources.Dir, logger, reg)
@@ -130,7 +131,7 @@ func buildSources(_ context.Context, cfg config.Config, logger *slog.Logger, reg
 		sources = append(sources, d)
 	}
 	if cfg.Sources.Gmail.Enabled {
-		g, err := newGmailSource(cfg, logger, reg)
+		g, err := newGmailSource(ctx, cfg, logger, reg)
 		if err != nil {
 			return nil, err
 		}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -12,13 +11,6 @@ import (
 
 	"github.com/dmarc-agent/dmarc-agent/server"
 )
-
-func runCLI(t *testing.T, ctx context.Context, environ []string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code := Main(ctx, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Environ: environ}, args)
-	return code, out.String(), errOut.String()
-}
 
 func writeConfig(t *testing.T, yaml string) string {
 	t.Helper()
@@ -41,7 +33,7 @@ pipeline:
 http:
   listen: "9464"
 `)
-	code, _, stderr := runCLI(t, context.Background(), nil, "run", "--config", p)
+	code, _, stderr := runCLI(t, nil, "run", "--config", p)
 	if code != ExitUsage {
 		t.Errorf("exit %d, want %d", code, ExitUsage)
 	}
@@ -65,7 +57,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"run", "--nope"}, nil, "flag provided but not defined"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, _, stderr := runCLI(t, context.Background(), tc.env, tc.args...)
+			code, _, stderr := runCLI(t, tc.env, tc.args...)
 			if code != ExitUsage || !strings.Contains(stderr, tc.want) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, ExitUsage, tc.want)
 			}
@@ -80,17 +72,17 @@ func TestHealthcheck(t *testing.T) {
 	}
 	addr := srv.Addr()
 	env := []string{"DMARC_AGENT_HTTP__LISTEN=" + addr}
-	if code, out, stderr := runCLI(t, context.Background(), env, "healthcheck"); code != ExitOK || out != "ok\n" {
+	if code, out, stderr := runCLI(t, env, "healthcheck"); code != ExitOK || out != "ok\n" {
 		t.Errorf("healthy agent: exit %d, %q %q", code, out, stderr)
 	}
-	if code, _, _ := runCLI(t, context.Background(), nil, "healthcheck", "--url", "http://"+addr+"/nope"); code != ExitFatal {
+	if code, _, _ := runCLI(t, nil, "healthcheck", "--url", "http://"+addr+"/nope"); code != ExitFatal {
 		t.Errorf("404: exit %d, want %d", code, ExitFatal)
 	}
 	srv.Shutdown(context.Background())
-	if code, _, stderr := runCLI(t, context.Background(), env, "healthcheck"); code != ExitFatal || !strings.Contains(stderr, "refused") {
+	if code, _, stderr := runCLI(t, env, "healthcheck"); code != ExitFatal || !strings.Contains(stderr, "refused") {
 		t.Errorf("stopped agent: exit %d, %q", code, stderr)
 	}
-	if code, _, stderr := runCLI(t, context.Background(), []string{"DMARC_AGENT_HTTP__LISTEN="}, "healthcheck"); code != ExitUsage || !strings.Contains(stderr, "http.listen is empty") {
+	if code, _, stderr := runCLI(t, []string{"DMARC_AGENT_HTTP__LISTEN="}, "healthcheck"); code != ExitUsage || !strings.Contains(stderr, "http.listen is empty") {
 		t.Errorf("no listener: exit %d, %q", code, stderr)
 	}
 }

@@ -5,23 +5,24 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/collector/gmail"
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
-	"github.com/dmarc-agent/dmarc-agent/output"
+	"github.com/dmarc-agent/dmarc-agent/output/file"
 	"github.com/dmarc-agent/dmarc-agent/pipeline"
 )
 
-// buildProcessor returns the message processor and the output it writes to.
-func buildProcessor(_ context.Context, _ config.Config, _ *slog.Logger, _ prometheus.Registerer, _ pipeline.Archiver) (pipeline.Processor, output.Output, error) {
-	return nil, nil, errors.New("this build has no report processing yet (pipeline.New)")
+// buildProcessor returns the message processor (the shared stack: output,
+// enrichment, pipeline), appending to NDJSON files when no cluster is set.
+func buildProcessor(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer, arch pipeline.Archiver) (*stack, error) {
+	return newStack(ctx, cfg, logger, reg, file.Append, arch)
 }
 
 // newGmailSource returns the Gmail source.
-func newGmailSource(config.Config, *slog.Logger, prometheus.Registerer) (collector.Source, error) {
-	return nil, errors.New("this build has no Gmail source yet (sources.gmail.enabled)")
+func newGmailSource(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (collector.Source, error) {
+	return gmail.New(ctx, cfg.Sources.Gmail, gmail.Options{}, logger, reg)
 }
