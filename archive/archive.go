@@ -24,10 +24,6 @@ import (
 // that the final rename stays on one file system).
 const tempPrefix = ".incoming-"
 
-// staleTemp is the age after which a leftover temporary file (from a crash)
-// is removed at start.
-const staleTemp = time.Hour
-
 // Ext returns the file extension used for a report kind.
 func Ext(kind mapping.Kind) (string, error) {
 	switch kind {
@@ -48,7 +44,7 @@ type Archive struct {
 }
 
 // New creates the directory if needed and removes temporary files left by a
-// crash more than an hour ago.
+// crash. One agent writes to an archive directory at a time.
 func New(cfg Config, logger *slog.Logger) (*Archive, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("archive: no directory configured")
@@ -99,10 +95,8 @@ func (a *Archive) removeStaleTemps() {
 		if !strings.HasPrefix(e.Name(), tempPrefix) {
 			continue
 		}
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleTemp {
-			if err := os.Remove(filepath.Join(a.dir, e.Name())); err == nil {
-				a.log.Info("removed unfinished archive file", "name", e.Name())
-			}
+		if err := os.Remove(filepath.Join(a.dir, e.Name())); err == nil {
+			a.log.Info("removed an unfinished archive file left by a crash", "name", e.Name())
 		}
 	}
 }

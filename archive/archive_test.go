@@ -219,25 +219,23 @@ func TestAbortAndFailuresLeaveNothing(t *testing.T) {
 	}
 }
 
-func TestNewRemovesStaleTemporaryFiles(t *testing.T) {
+func TestNewRemovesUnfinishedFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "archive")
-	os.MkdirAll(dir, 0o750)
-	stale, fresh := filepath.Join(dir, tempPrefix+"1"), filepath.Join(dir, tempPrefix+"2")
-	for _, p := range []string{stale, fresh} {
+	os.MkdirAll(filepath.Join(dir, "2026", "10"), 0o750)
+	temp, kept := filepath.Join(dir, tempPrefix+"123"), filepath.Join(dir, "2026", "10", "abc.xml.gz")
+	for _, p := range []string{temp, kept} {
 		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	old := time.Now().Add(-2 * time.Hour)
-	os.Chtimes(stale, old, old)
 	if _, err := New(Config{Enabled: true, Dir: dir}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Error("stale temporary file kept")
+	if _, err := os.Stat(temp); !os.IsNotExist(err) {
+		t.Error("a file left by a killed writer was kept")
 	}
-	if _, err := os.Stat(fresh); err != nil {
-		t.Error("fresh temporary file (maybe another writer's) removed")
+	if _, err := os.Stat(kept); err != nil {
+		t.Error("an archived report was removed")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // agentProc is a dmarc-agent process (this test binary in child mode).
@@ -30,7 +35,8 @@ func startAgent(t *testing.T, env []string, args ...string) *agentProc {
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), childEnv+"=1"), env...)
 	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &syncWriter{w: &logs}
+	w := &syncWriter{w: &logs}
+	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +48,9 @@ func startAgent(t *testing.T, env []string, args ...string) *agentProc {
 			<-p.done
 		}
 		if t.Failed() {
+			w.mu.Lock()
 			t.Logf("agent log:\n%s", tail(logs.String(), 4000))
+			w.mu.Unlock()
 		}
 	})
 	return p
@@ -355,4 +363,99 @@ http: {listen: "%s"}
 	if got := countFiles(t, arch, ".xml.gz"); got != len(valid) {
 		t.Errorf("archive holds %d reports, want %d", got, len(valid))
 	}
+}
+
+// TestAgentMetrics runs the agent over a folder of reports and reads its
+// /metrics with the Prometheus text parser: the counters match what it
+// delivered, rejected and recognised as already seen.
+func TestAgentMetrics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test of the agent process")
+	}
+	base := t.TempDir()
+	in := filepath.Join(base, "incoming")
+	os.MkdirAll(in, 0o750)
+	addr := freePort(t)
+	env := []string{
+		"DMARC_AGENT_SOURCES__DIR__ENABLED=true",
+		"DMARC_AGENT_SOURCES__DIR__PATH=" + in,
+		"DMARC_AGENT_SOURCES__DIR__STABLE_FOR=400ms", // longer than the slow writers' pauses
+		"DMARC_AGENT_SOURCES__DIR__STATE_FILE=" + filepath.Join(base, "dir.db"),
+		"DMARC_AGENT_OUTPUT__FILE__DIR=" + filepath.Join(base, "out"),
+		"DMARC_AGENT_ENRICH__DNS__OFFLINE=true",
+		"DMARC_AGENT_HTTP__LISTEN=" + addr,
+	}
+	valid, corrupt, copies := dropFiles(t, in, 0, 60, rand.New(rand.NewPCG(3, 4)))
+	agent := startAgent(t, env, "run")
+	// Every valid file and every copy is in the state store once the
+	// delivered counter and the known counter add up.
+	var mfs map[string]*dto.MetricFamily
+	waitUntil(t, "every file counted", time.Minute, func() bool {
+		mfs = scrape(t, "http://"+addr+"/metrics")
+		return value(mfs, "dmarc_agent_messages_total", "outcome", "delivered")+value(mfs, "dmarc_agent_dir_known_files_total") == float64(len(valid)+copies) &&
+			value(mfs, "dmarc_agent_messages_total", "outcome", "rejected") == float64(len(corrupt))
+	})
+	for _, tc := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"dmarc_agent_messages_total", []string{"source", "dir", "outcome", "delivered"}, float64(len(valid))},
+		{"dmarc_agent_messages_total", []string{"source", "dir", "outcome", "rejected"}, float64(len(corrupt))},
+		{"dmarc_agent_messages_total", []string{"source", "dir", "outcome", "retry"}, 0},
+		{"dmarc_agent_dir_known_files_total", nil, float64(copies)},
+		{"dmarc_agent_reports_total", []string{"kind", "aggregate"}, float64(len(valid))},
+		{"dmarc_agent_documents_total", []string{"kind", "aggregate"}, float64(len(valid))},
+		{"dmarc_agent_queue_depth", nil, 0},
+		{"dmarc_agent_messages_in_flight", nil, 0},
+		{"dmarc_agent_messages_handed_back_total", []string{"source", "dir"}, 0},
+	} {
+		if got := value(mfs, tc.name, tc.labels...); got != tc.want {
+			t.Errorf("%s%v = %v, want %v", tc.name, tc.labels, got, tc.want)
+		}
+	}
+	if got := value(mfs, "dmarc_agent_source_last_success_timestamp_seconds", "source", "dir"); got < float64(time.Now().Add(-time.Minute).Unix()) {
+		t.Errorf("last success = %v", got)
+	}
+	if code, _, stderr := runCLI(t, []string{"DMARC_AGENT_HTTP__LISTEN=" + addr}, "healthcheck"); code != ExitOK {
+		t.Errorf("healthcheck of the running agent: exit %d %s", code, stderr)
+	}
+	agent.cmd.Process.Signal(syscall.SIGTERM)
+	if code := agent.wait(t, 30*time.Second); code != 0 {
+		t.Fatalf("exit code after SIGTERM = %d", code)
+	}
+}
+
+func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil // not listening yet
+	}
+	defer resp.Body.Close()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	return mfs
+}
+
+// value sums the series of a family whose labels include the given pairs.
+func value(mfs map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	var sum float64
+	for _, m := range mfs[name].GetMetric() {
+		have := map[string]string{}
+		for _, lp := range m.GetLabel() {
+			have[lp.GetName()] = lp.GetValue()
+		}
+		match := true
+		for i := 0; i+1 < len(labels); i += 2 {
+			match = match && have[labels[i]] == labels[i+1]
+		}
+		if match {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return sum
 }
