@@ -21,12 +21,17 @@ import (
 func (r *run) deliverReady(ctx context.Context) error {
 	r.mu.Lock()
 	var pending []string
+	inFlight := 0
 	for p, e := range r.files {
-		if e.status == statusPending {
+		switch e.status {
+		case statusPending:
 			pending = append(pending, p)
+		case statusInFlight:
+			inFlight++
 		}
 	}
 	r.mu.Unlock()
+	r.m.pending.Set(float64(len(pending) + inFlight))
 
 	now := time.Now()
 	type candidate struct {
@@ -50,7 +55,6 @@ func (r *run) deliverReady(ctx context.Context) error {
 		}
 		r.mu.Unlock()
 	}
-	r.m.pending.Set(float64(len(pending)))
 	sort.Slice(ready, func(i, j int) bool {
 		if !ready[i].mtime.Equal(ready[j].mtime) {
 			return ready[i].mtime.Before(ready[j].mtime)

@@ -13,7 +13,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		pending: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "dmarc_agent_dir_pending_files",
-			Help: "Files in the watched directory waiting to become stable or to be delivered.",
+			Help: "Files found in the watched directory and not yet acknowledged: waiting to be stable, queued, or being processed.",
 		}),
 		known: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_dir_known_files_total",
