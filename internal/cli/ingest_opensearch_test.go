@@ -24,7 +24,7 @@ func TestIngestOpenSearchTwice(t *testing.T) {
 	if first.Indexed == nil || *first.Indexed != first.Documents || *first.Duplicates != 0 || *first.Failed != 0 || first.Documents == 0 {
 		t.Fatalf("first run %+v", first)
 	}
-	n := testcluster.Count(t, base, prefix+"-aggregate-*")
+	n := testcluster.Count(t, base, prefix+"-*")
 	if n != first.Documents {
 		t.Fatalf("_count %d after the first run, want %d", n, first.Documents)
 	}
@@ -34,7 +34,7 @@ func TestIngestOpenSearchTwice(t *testing.T) {
 	if code != ExitOK || *second.Indexed != 0 || *second.Duplicates != first.Documents || *second.Failed != 0 {
 		t.Fatalf("second run: exit %d %+v", code, second)
 	}
-	if n2 := testcluster.Count(t, base, prefix+"-aggregate-*"); n2 != n {
+	if n2 := testcluster.Count(t, base, prefix+"-*"); n2 != n {
 		t.Fatalf("_count %d after the second run, want %d", n2, n)
 	}
 
@@ -44,7 +44,7 @@ func TestIngestOpenSearchTwice(t *testing.T) {
 	if code != ExitOK || *third.Indexed != first.Documents || *third.Duplicates != 0 {
 		t.Fatalf("reindex run: exit %d %+v", code, third)
 	}
-	if n3 := testcluster.Count(t, base, prefix+"-aggregate-*"); n3 != n {
+	if n3 := testcluster.Count(t, base, prefix+"-*"); n3 != n {
 		t.Fatalf("_count %d after reindex, want %d", n3, n)
 	}
 }
@@ -72,7 +72,7 @@ func TestIngestOpenSearchRefusedDocument(t *testing.T) {
 			t.Errorf("refused %+v: want index %s, an id and a reason naming source.ip", r, bad)
 		}
 	}
-	if n := testcluster.Count(t, base, prefix+"-aggregate-*"); n != *j.Indexed {
+	if n := testcluster.Count(t, base, prefix+"-*"); n != *j.Indexed {
 		t.Fatalf("_count %d, want the %d indexed", n, *j.Indexed)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,8 +62,11 @@ func TestIngestSamples(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	j := readSummary(t, stdout)
-	// The five samples: Google (gzip), Microsoft (zip), Yahoo (mail), an RFC 9990 report, an IPv6-only report.
-	if j.Files != 5 || j.Reports["aggregate"] != 5 || j.Documents != 15 || j.Messages != 272 || len(j.Rejected) != 0 {
+	// Seven samples: five aggregate reports (Google gzip, Microsoft zip, Yahoo
+	// mail, an RFC 9990 report, an IPv6-only report) with 15 records and 272
+	// messages; one failure report; one SMTP TLS report with 2 policies.
+	if j.Files != 7 || j.Reports["aggregate"] != 5 || j.Reports["failure"] != 1 || j.Reports["smtp_tls"] != 1 ||
+		j.Documents != 15+1+2 || j.Messages != 272 || len(j.Rejected) != 0 {
 		t.Fatalf("summary %+v", j)
 	}
 	if j.Indexed != nil {
@@ -73,8 +77,13 @@ func TestIngestSamples(t *testing.T) {
 	for _, b := range files {
 		lines += bytes.Count(b, []byte("\n"))
 	}
-	if lines != 2*15 {
-		t.Fatalf("%d NDJSON lines, want an action and a document for each of 15", lines)
+	if lines != 2*j.Documents {
+		t.Fatalf("%d NDJSON lines, want an action and a document for each of %d", lines, j.Documents)
+	}
+	for _, name := range []string{"dmarc-failure-2026.11.ndjson", "dmarc-smtp-tls-2026.11.ndjson", "dmarc-aggregate-2023.11.ndjson"} {
+		if _, ok := files[name]; !ok {
+			t.Errorf("%s not written; files: %v", name, slices.Collect(maps.Keys(files)))
+		}
 	}
 	d := j.Domains["example.org"]
 	if d.Messages != 128 || len(d.TopFailing) != 1 || d.TopFailing[0].IP != "2001:db8:bad::66" || d.TopFailing[0].Messages != 8 {
