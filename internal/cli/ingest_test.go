@@ -255,3 +255,29 @@ func TestIngestGmailReprocess(t *testing.T) {
 		t.Errorf("another mailbox was touched: %v", l)
 	}
 }
+
+// TestIngestSkipsHiddenEntries: inside a folder, dot-files and dot-folders
+// (rsync and editor temporaries, unfinished archive copies) are not inputs.
+func TestIngestSkipsHiddenEntries(t *testing.T) {
+	in := t.TempDir()
+	good, err := os.ReadFile(filepath.Join(samples, "receiver-two.example!example.org!1767225600!1767311999.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(in, ".partial"), 0o755)
+	for name, data := range map[string][]byte{
+		"r.xml": good, ".r.xml.tmp": good[:100], ".DS_Store": []byte("\x00\x00\x00\x01Bud1"), ".partial/x.xml": good[:50],
+	} {
+		if err := os.WriteFile(filepath.Join(in, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, _ := runCLI(t, offline, "ingest", "--summary", "json", "--out", t.TempDir(), in)
+	if j := readSummary(t, stdout); code != ExitOK || j.Files != 1 || len(j.Rejected) != 0 {
+		t.Fatalf("exit %d, summary %+v", code, j)
+	}
+	// Named explicitly, a hidden file is read (and this one is rejected).
+	if code, _, _ := runCLI(t, offline, "ingest", "--out", t.TempDir(), filepath.Join(in, ".r.xml.tmp")); code != ExitRejected {
+		t.Fatalf("explicit hidden file: exit %d, want %d", code, ExitRejected)
+	}
+}
