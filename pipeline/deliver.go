@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
-	"github.com/dmarc-agent/dmarc-agent/report/decode"
 )
 
 // Deliver writes a prepared message's documents and returns its result. The
@@ -74,7 +73,7 @@ func (p *Pipeline) record(src string, res *Result) {
 	if m := p.d.Metrics; m != nil {
 		m.Messages.WithLabelValues(src, outcome).Inc()
 		for _, r := range res.Rejected {
-			m.Rejected.WithLabelValues(reasonClass(r.Reason)).Inc()
+			m.Rejected.WithLabelValues(r.Class).Inc()
 		}
 		if outcome == "delivered" {
 			for k, n := range res.Reports {
@@ -99,20 +98,6 @@ func (p *Pipeline) record(src string, res *Result) {
 	}
 	for _, f := range res.Output.Failed {
 		p.log.Warn("document refused by the output", "index", f.Index, "id", f.ID, "reason", f.Reason)
-	}
-}
-
-// reasonClass maps a rejection reason to a low-cardinality metric label.
-func reasonClass(reason string) string {
-	switch {
-	case strings.Contains(reason, decode.ErrTooLarge.Error()):
-		return "too_large"
-	case strings.Contains(reason, "no report"):
-		return "no_report"
-	case strings.Contains(reason, "gzip"), strings.Contains(reason, "zip"), strings.Contains(reason, "MIME"), strings.Contains(reason, "mbox"):
-		return "container"
-	default:
-		return "report"
 	}
 }
 
