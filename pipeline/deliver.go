@@ -45,7 +45,7 @@ func (p *Pipeline) Deliver(ctx context.Context, pr *Prepared) Result {
 			a.w.Abort()
 		}
 	}
-	p.record(src, &res)
+	p.record(src, pr.msg.ID, &res)
 	return res
 }
 
@@ -61,7 +61,7 @@ func (p *Pipeline) commitArchives(pr *Prepared) error {
 }
 
 // record updates metrics and logs one line per message at most.
-func (p *Pipeline) record(src string, res *Result) {
+func (p *Pipeline) record(src, id string, res *Result) {
 	o := res.Outcome
 	outcome := "delivered"
 	switch {
@@ -90,11 +90,11 @@ func (p *Pipeline) record(src string, res *Result) {
 	}
 	switch outcome {
 	case "retry":
-		p.log.Warn("message not delivered, will retry", "source", src, "err", o.Err)
+		p.log.Warn("message not delivered, will retry", "source", src, "id", id, "err", o.Err)
 	case "rejected":
-		p.log.Info("message holds no valid report", "source", src, "reason", o.Reason)
+		p.log.Warn("message holds no valid report", "source", src, "id", id, "reason", o.Reason)
 	default:
-		p.log.Debug("message delivered", "source", src, "reports", res.Outcome.Reports, "documents", res.Documents)
+		p.log.Debug("message delivered", "source", src, "id", id, "reports", res.Outcome.Reports, "documents", res.Documents)
 	}
 	for _, f := range res.Output.Failed {
 		p.log.Warn("document refused by the output", "index", f.Index, "id", f.ID, "reason", f.Reason)

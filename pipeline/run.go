@@ -150,15 +150,9 @@ func (r *Runner) handle(ctx context.Context, msg collector.Message) {
 		// output has every document. Redelivery is harmless (same ids).
 		out = collector.Outcome{Err: fmt.Errorf("%w: shutdown grace elapsed while processing", ErrShutdown)}
 		r.m.handedBack.WithLabelValues(msg.Source).Inc()
+		r.log.Warn("message handed back at shutdown; it will be delivered again", "source", msg.Source, "id", msg.ID)
 	}
-	switch {
-	case out.Delivered():
-		r.log.Debug("message delivered", "source", msg.Source, "id", msg.ID, "reports", out.Reports)
-	case out.Rejected():
-		r.log.Warn("message holds no valid report", "source", msg.Source, "id", msg.ID, "reason", reason(out))
-	default:
-		r.log.Warn("message not delivered; it will be retried", "source", msg.Source, "id", msg.ID, "err", out.Err)
-	}
+	// The outcome itself was logged by the processor (one line per message).
 	end := time.Now()
 	r.m.observeEnd(msg.Source, out.Delivered(), end.Sub(start), end)
 	r.ack(ctx, msg, out)
@@ -188,14 +182,4 @@ func (r *Runner) ack(ctx context.Context, msg collector.Message, out collector.O
 	if err := msg.Ack(actx, out); err != nil {
 		r.log.Error("acknowledging message to its source", "source", msg.Source, "id", msg.ID, "err", err)
 	}
-}
-
-func reason(o collector.Outcome) string {
-	if o.Reason != "" {
-		return o.Reason
-	}
-	if o.Err != nil {
-		return o.Err.Error()
-	}
-	return ""
 }
