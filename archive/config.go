@@ -10,7 +10,7 @@ type Config struct {
 }
 
 // DefaultConfig returns the defaults (off unless configured; config.example.yaml turns it on).
-func DefaultConfig() Config { return Config{Dir: "archive"} }
+func DefaultConfig() Config { return Config{Dir: "dmarc-archive"} }
 
 // Validate checks the values.
 func (c Config) Validate() error {

@@ -15,6 +15,8 @@ type Config struct {
 	Tenant             string        `koanf:"tenant"`
 	CAFile             string        `koanf:"ca_file"`
 	InsecureSkipVerify bool          `koanf:"insecure_skip_verify"`
+	// Overwrite replaces saved objects that already exist (same id).
+	Overwrite bool `koanf:"overwrite"`
 }
 
 // DefaultConfig returns the defaults.

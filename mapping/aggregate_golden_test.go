@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,8 +14,6 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/report/aggregate"
 	"github.com/dmarc-agent/dmarc-agent/report/decode"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // line is one line of a golden file: a document with its index and id, a
 // payload of another kind, or a rejection.
@@ -229,7 +226,7 @@ func TestAggregateGolden(t *testing.T) {
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", "golden", strings.ReplaceAll(name, "!", "_")+".ndjson")
-	if *update {
+	if *mapping.Update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -3,19 +3,10 @@ package mapping
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 )
-
-// updateReports reads the -update flag, which aggregate_golden_test.go
-// (package mapping_test, linked into the same test binary) defines: a
-// second definition would panic at start-up.
-func updateReports() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // golden is one expected document as written to testdata.
 type golden struct {
@@ -32,7 +23,7 @@ func checkGolden(t *testing.T, path string, got []golden) {
 		t.Fatal(err)
 	}
 	b = append(b, '\n')
-	if updateReports() {
+	if *Update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
-	"github.com/dmarc-agent/dmarc-agent/report/decode"
 )
 
 // Deliver writes a prepared message's documents and returns its result. The
@@ -46,7 +45,7 @@ func (p *Pipeline) Deliver(ctx context.Context, pr *Prepared) Result {
 			a.w.Abort()
 		}
 	}
-	p.record(src, &res)
+	p.record(src, pr.msg.ID, &res)
 	return res
 }
 
@@ -62,7 +61,7 @@ func (p *Pipeline) commitArchives(pr *Prepared) error {
 }
 
 // record updates metrics and logs one line per message at most.
-func (p *Pipeline) record(src string, res *Result) {
+func (p *Pipeline) record(src, id string, res *Result) {
 	o := res.Outcome
 	outcome := "delivered"
 	switch {
@@ -74,7 +73,7 @@ func (p *Pipeline) record(src string, res *Result) {
 	if m := p.d.Metrics; m != nil {
 		m.Messages.WithLabelValues(src, outcome).Inc()
 		for _, r := range res.Rejected {
-			m.Rejected.WithLabelValues(reasonClass(r.Reason)).Inc()
+			m.Rejected.WithLabelValues(r.Class).Inc()
 		}
 		if outcome == "delivered" {
 			for k, n := range res.Reports {
@@ -91,28 +90,14 @@ func (p *Pipeline) record(src string, res *Result) {
 	}
 	switch outcome {
 	case "retry":
-		p.log.Warn("message not delivered, will retry", "source", src, "err", o.Err)
+		p.log.Warn("message not delivered, will retry", "source", src, "id", id, "err", o.Err)
 	case "rejected":
-		p.log.Info("message holds no valid report", "source", src, "reason", o.Reason)
+		p.log.Warn("message holds no valid report", "source", src, "id", id, "reason", o.Reason)
 	default:
-		p.log.Debug("message delivered", "source", src, "reports", res.Outcome.Reports, "documents", res.Documents)
+		p.log.Debug("message delivered", "source", src, "id", id, "reports", res.Outcome.Reports, "documents", res.Documents)
 	}
 	for _, f := range res.Output.Failed {
 		p.log.Warn("document refused by the output", "index", f.Index, "id", f.ID, "reason", f.Reason)
-	}
-}
-
-// reasonClass maps a rejection reason to a low-cardinality metric label.
-func reasonClass(reason string) string {
-	switch {
-	case strings.Contains(reason, decode.ErrTooLarge.Error()):
-		return "too_large"
-	case strings.Contains(reason, "no report"):
-		return "no_report"
-	case strings.Contains(reason, "gzip"), strings.Contains(reason, "zip"), strings.Contains(reason, "MIME"), strings.Contains(reason, "mbox"):
-		return "container"
-	default:
-		return "report"
 	}
 }
 

@@ -52,15 +52,26 @@ func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared
 	defer rc.Close()
 	err = decode.Walk(ctx, rc, msg.Name, p.d.Decode,
 		func(ctx context.Context, part decode.Part) error { return p.part(ctx, pr, part) },
-		func(name, reason string) { pr.reject(name, reason) })
+		func(name, reason string) { pr.reject(name, reason, containerClass(reason)) })
 	if err != nil {
 		pr.err = fmt.Errorf("processing %s: %w", msg.ID, err)
 	}
 	return pr
 }
 
-func (pr *Prepared) reject(name, reason string) {
-	pr.result.Rejected = append(pr.result.Rejected, Rejection{Path: name, Reason: reason})
+func (pr *Prepared) reject(name, reason, class string) {
+	pr.result.Rejected = append(pr.result.Rejected, Rejection{Path: name, Reason: reason, Class: class})
+}
+
+// containerClass classifies what the decoder rejected (see decode.Rejecter).
+func containerClass(reason string) string {
+	switch {
+	case strings.HasPrefix(reason, "no report"):
+		return "no_report"
+	case strings.HasPrefix(reason, decode.ErrTooLarge.Error()):
+		return "too_large"
+	}
+	return "container"
 }
 
 // part parses one payload. Bad input is recorded as a rejection and the walk
@@ -98,7 +109,11 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 		if rerr := pr.spool.rollback(m); rerr != nil {
 			return rerr
 		}
-		pr.reject(part.Name, oneLine(err))
+		class := "report"
+		if errors.Is(err, decode.ErrTooLarge) {
+			class = "too_large"
+		}
+		pr.reject(part.Name, oneLine(err), class)
 		return nil
 	}
 	partRes.Reports = map[mapping.Kind]int{part.Kind: 1}

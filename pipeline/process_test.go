@@ -9,14 +9,19 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/output"
+	"github.com/dmarc-agent/dmarc-agent/report/decode"
 )
 
 // aggXML returns an RFC 7489 report with n records; record i comes from
@@ -259,5 +264,43 @@ func TestOpenFailureIsTransient(t *testing.T) {
 	got := p.Process(context.Background(), msg)
 	if got.Err == nil || got.Rejected() || !strings.Contains(got.Err.Error(), "no such file") {
 		t.Fatalf("outcome %+v", got)
+	}
+}
+
+func TestRejectionClassesReachMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	cfg := DefaultConfig()
+	big := aggXML("big", 400) // larger than the cap below once decompressed
+	p := New(cfg, Deps{Output: &memOutput{}, Metrics: m, Prefix: "dmarc", Decode: decode.Options{MaxBytes: int64(len(big) / 2)}})
+	data := zipOf(t, map[string]string{
+		"good.xml":   aggXML("ok", 2),
+		"big.xml":    big,                // refused by its declared size
+		"big.xml.gz": string(gz(t, big)), // refused while streaming
+		"bad.xml.gz": "\x1f\x8b\x08\x00broken",
+		"noid.xml":   strings.Replace(aggXML("x", 1), "<report_id>x</report_id>", "", 1),
+	}, "good.xml", "big.xml", "big.xml.gz", "bad.xml.gz", "noid.xml")
+	res := p.Deliver(context.Background(), p.Prepare(context.Background(), message("m.zip", data)))
+	if res.Outcome.Err != nil {
+		t.Fatal(res.Outcome.Err)
+	}
+	got := map[string]string{}
+	for _, r := range res.Rejected {
+		got[r.Path[strings.LastIndex(r.Path, "/")+1:]] = r.Class
+	}
+	want := map[string]string{"big.xml": "too_large", "big.xml.gz": "too_large", "bad.xml.gz": "container", "noid.xml": "report"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("classes %v, want %v", got, want)
+	}
+	for class, n := range map[string]float64{"too_large": 2, "container": 1, "report": 1, "no_report": 0} {
+		if v := testutil.ToFloat64(m.Rejected.WithLabelValues(class)); v != n {
+			t.Errorf("dmarc_agent_rejected_total{reason=%q} = %v, want %v", class, v, n)
+		}
+	}
+	if v := testutil.ToFloat64(m.Documents.WithLabelValues("aggregate")); v != 2 {
+		t.Errorf("documents = %v, want 2", v)
+	}
+	if v := testutil.ToFloat64(m.Messages.WithLabelValues("test", "delivered")); v != 1 {
+		t.Errorf("delivered messages = %v, want 1", v)
 	}
 }

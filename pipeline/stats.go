@@ -14,6 +14,10 @@ import (
 type Rejection struct {
 	Path   string `json:"path"`
 	Reason string `json:"reason"`
+	// Class is a low-cardinality metric label: container (could not be
+	// decoded), no_report (nothing in it was a report), too_large, report
+	// (a report that failed to parse or validate).
+	Class string `json:"-"`
 }
 
 // Result is what happened to one message.

@@ -88,7 +88,7 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	}
 
 	msgs, bad := fileInputs(fs.Args())
-	st, err := newStack(ctx, cfg, logger, nil, file.Truncate)
+	st, err := newStack(ctx, cfg, logger, nil, file.Truncate, nil)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "dmarc-agent ingest: %v\n", err)
 		return ExitFatal

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,8 +62,11 @@ func TestIngestSamples(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	j := readSummary(t, stdout)
-	// The five samples: Google (gzip), Microsoft (zip), Yahoo (mail), an RFC 9990 report, an IPv6-only report.
-	if j.Files != 5 || j.Reports["aggregate"] != 5 || j.Documents != 15 || j.Messages != 272 || len(j.Rejected) != 0 {
+	// Seven samples: five aggregate reports (Google gzip, Microsoft zip, Yahoo
+	// mail, an RFC 9990 report, an IPv6-only report) with 15 records and 272
+	// messages; one failure report; one SMTP TLS report with 2 policies.
+	if j.Files != 7 || j.Reports["aggregate"] != 5 || j.Reports["failure"] != 1 || j.Reports["smtp_tls"] != 1 ||
+		j.Documents != 15+1+2 || j.Messages != 272 || len(j.Rejected) != 0 {
 		t.Fatalf("summary %+v", j)
 	}
 	if j.Indexed != nil {
@@ -73,8 +77,13 @@ func TestIngestSamples(t *testing.T) {
 	for _, b := range files {
 		lines += bytes.Count(b, []byte("\n"))
 	}
-	if lines != 2*15 {
-		t.Fatalf("%d NDJSON lines, want an action and a document for each of 15", lines)
+	if lines != 2*j.Documents {
+		t.Fatalf("%d NDJSON lines, want an action and a document for each of %d", lines, j.Documents)
+	}
+	for _, name := range []string{"dmarc-failure-2026.11.ndjson", "dmarc-smtp-tls-2026.11.ndjson", "dmarc-aggregate-2023.11.ndjson"} {
+		if _, ok := files[name]; !ok {
+			t.Errorf("%s not written; files: %v", name, slices.Collect(maps.Keys(files)))
+		}
 	}
 	d := j.Domains["example.org"]
 	if d.Messages != 128 || len(d.TopFailing) != 1 || d.TopFailing[0].IP != "2001:db8:bad::66" || d.TopFailing[0].Messages != 8 {
@@ -244,5 +253,31 @@ func TestIngestGmailReprocess(t *testing.T) {
 	}
 	if l := f.Labels("someone@example.com", other); slices.Contains(l, "dmarc/processed") {
 		t.Errorf("another mailbox was touched: %v", l)
+	}
+}
+
+// TestIngestSkipsHiddenEntries: inside a folder, dot-files and dot-folders
+// (rsync and editor temporaries, unfinished archive copies) are not inputs.
+func TestIngestSkipsHiddenEntries(t *testing.T) {
+	in := t.TempDir()
+	good, err := os.ReadFile(filepath.Join(samples, "receiver-two.example!example.org!1767225600!1767311999.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(in, ".partial"), 0o755)
+	for name, data := range map[string][]byte{
+		"r.xml": good, ".r.xml.tmp": good[:100], ".DS_Store": []byte("\x00\x00\x00\x01Bud1"), ".partial/x.xml": good[:50],
+	} {
+		if err := os.WriteFile(filepath.Join(in, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, _ := runCLI(t, offline, "ingest", "--summary", "json", "--out", t.TempDir(), in)
+	if j := readSummary(t, stdout); code != ExitOK || j.Files != 1 || len(j.Rejected) != 0 {
+		t.Fatalf("exit %d, summary %+v", code, j)
+	}
+	// Named explicitly, a hidden file is read (and this one is rejected).
+	if code, _, _ := runCLI(t, offline, "ingest", "--out", t.TempDir(), filepath.Join(in, ".r.xml.tmp")); code != ExitRejected {
+		t.Fatalf("explicit hidden file: exit %d, want %d", code, ExitRejected)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/pipeline"
@@ -13,7 +14,10 @@ import (
 
 // fileInputs expands paths (files and directories, recursively) into
 // messages in a stable order: arguments as given, directory entries in
-// lexical order. Paths that cannot be read become rejections.
+// lexical order. Inside directories, hidden entries (names starting with a
+// dot: temporary files of rsync and editors, .DS_Store, unfinished archive
+// copies) are skipped; a hidden file named as an argument is read. Paths that
+// cannot be read become rejections.
 func fileInputs(paths []string) ([]collector.Message, []pipeline.Rejection) {
 	var msgs []collector.Message
 	var bad []pipeline.Rejection
@@ -22,6 +26,12 @@ func fileInputs(paths []string) ([]collector.Message, []pipeline.Rejection) {
 			if err != nil {
 				bad = append(bad, pipeline.Rejection{Path: path, Reason: err.Error()})
 				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if path != root && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
 					return fs.SkipDir
 				}
 				return nil

@@ -25,8 +25,8 @@ type stack struct {
 }
 
 // newStack builds the stack. fileMode says how the NDJSON output treats
-// existing files.
-func newStack(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer, fileMode file.Mode) (*stack, error) {
+// existing files; arch (may be nil) keeps a raw copy of each delivered report.
+func newStack(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer, fileMode file.Mode, arch pipeline.Archiver) (*stack, error) {
 	s := &stack{}
 	if cfg.Output.OpenSearch.Enabled() {
 		oo, err := opensearch.New(ctx, cfg.Output.OpenSearch, cfg.Index.Prefix, logger, reg)
@@ -52,6 +52,7 @@ func newStack(ctx context.Context, cfg config.Config, logger *slog.Logger, reg p
 	s.pipeline = pipeline.New(cfg.Pipeline, pipeline.Deps{
 		Output:   s.out,
 		Enricher: enr,
+		Archiver: arch,
 		Metrics:  pipeline.NewMetrics(reg),
 		Logger:   logger,
 		Prefix:   cfg.Index.Prefix,

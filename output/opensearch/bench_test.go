@@ -3,6 +3,7 @@ package opensearch
 import (
 	"bytes"
 	"context"
+	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,13 +20,13 @@ import (
 //
 //	OPENSEARCH_URL=http://127.0.0.1:9200 go test -run - -bench Bulk -benchtime 3x ./output/opensearch/
 func BenchmarkBulk(b *testing.B) {
-	base := realCluster(b)
+	base := testcluster.URL(b)
 	const n = 20000
 	cfg := testConfig(base)
 	var outTime, plainTime time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		pOut, pPlain := testPrefix(b, base)+"-o", testPrefix(b, base)+"-p"
+		pOut, pPlain := testcluster.Prefix(b, base)+"-o", testcluster.Prefix(b, base)+"-p"
 		dsOut, _ := aggDocs(b, pOut, n)
 		dsPlain, _ := aggDocs(b, pPlain, n)
 		bodies := ndjson(dsPlain, cfg.BatchDocs)
@@ -44,7 +45,7 @@ func BenchmarkBulk(b *testing.B) {
 		}
 		// create the monthly indices untimed: both sides write the same ones
 		for _, d := range append(dsOut[:2:2], dsPlain[:2]...) {
-			raw(b, base, http.MethodPut, "/"+d.Index, "")
+			testcluster.Do(b, base, http.MethodPut, "/"+d.Index, "")
 		}
 		b.StartTimer()
 
@@ -72,10 +73,10 @@ func BenchmarkBulk(b *testing.B) {
 		b.StopTimer()
 		o.Close(context.Background())
 		for _, p := range []string{pOut, pPlain} {
-			if c := count(b, base, p); c != n {
+			if c := testcluster.Count(b, base, p+"-*"); c != n {
 				b.Fatalf("%s: _count %d, want %d", p, c, n)
 			}
-			raw(b, base, http.MethodDelete, "/"+mapping.IndexPattern(p, mapping.KindAggregate), "")
+			testcluster.Do(b, base, http.MethodDelete, "/"+mapping.IndexPattern(p, mapping.KindAggregate), "")
 		}
 		b.StartTimer()
 	}

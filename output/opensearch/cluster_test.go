@@ -4,83 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/netip"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/output"
 )
-
-// realCluster returns OPENSEARCH_URL, or skips the test without it (fails
-// when DMARC_AGENT_REQUIRE_OPENSEARCH=1).
-func realCluster(tb testing.TB) string {
-	tb.Helper()
-	u := os.Getenv("OPENSEARCH_URL")
-	if u == "" {
-		if os.Getenv("DMARC_AGENT_REQUIRE_OPENSEARCH") == "1" {
-			tb.Fatal("OPENSEARCH_URL is not set and DMARC_AGENT_REQUIRE_OPENSEARCH=1: start a node with scripts/opensearch-dev.sh start")
-		}
-		tb.Skip("integration test: set OPENSEARCH_URL (scripts/opensearch-dev.sh start prints it)")
-	}
-	return strings.TrimRight(u, "/")
-}
-
-// testPrefix returns an index prefix unique to this test, and deletes its
-// indices and templates when the test ends.
-func testPrefix(tb testing.TB, base string) string {
-	tb.Helper()
-	p := fmt.Sprintf("it-%s-%d", strings.ToLower(strings.ReplaceAll(tb.Name(), "/", "-")), time.Now().UnixNano()%1e9)
-	tb.Cleanup(func() {
-		raw(tb, base, http.MethodDelete, "/"+p+"-*", "")
-		for _, k := range mapping.Kinds() {
-			raw(tb, base, http.MethodDelete, "/_index_template/"+mapping.TemplateName(p, k), "")
-		}
-	})
-	return p
-}
-
-// raw sends one request to the cluster and decodes the JSON answer.
-func raw(tb testing.TB, base, method, path, body string) map[string]any {
-	tb.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	var m map[string]any
-	if len(b) > 0 && b[0] == '{' {
-		if err := json.Unmarshal(b, &m); err != nil {
-			tb.Fatalf("%s %s: decoding %q: %v", method, path, b, err)
-		}
-	}
-	if res.StatusCode >= 300 && method != http.MethodDelete {
-		tb.Fatalf("%s %s: HTTP %d: %s", method, path, res.StatusCode, b)
-	}
-	return m
-}
-
-// count refreshes the prefix's indices and returns their document count.
-func count(tb testing.TB, base, prefix string) int {
-	tb.Helper()
-	raw(tb, base, http.MethodPost, "/"+prefix+"-*/_refresh", "")
-	m := raw(tb, base, http.MethodGet, "/"+prefix+"-*/_count", "")
-	return int(m["count"].(float64))
-}
 
 // aggDocs builds n aggregate documents spread over 4 source IPs and two
 // months (Oct and Nov 2026), with message.count = i%7+1.

@@ -2,6 +2,7 @@ package opensearch
 
 import (
 	"encoding/json"
+	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
 	"maps"
 	"net/http"
 	"slices"
@@ -23,8 +24,8 @@ func newRealOutput(t *testing.T, base, prefix string) *Output {
 }
 
 func TestIntegrationWriteTwiceSameCount(t *testing.T) {
-	base := realCluster(t)
-	prefix := testPrefix(t, base)
+	base := testcluster.URL(t)
+	prefix := testcluster.Prefix(t, base)
 	o := newRealOutput(t, base, prefix)
 	ds, _ := aggDocs(t, prefix, 1500)
 
@@ -32,28 +33,28 @@ func TestIntegrationWriteTwiceSameCount(t *testing.T) {
 	if err != nil || res.Indexed != 1500 || res.Duplicates != 0 || len(res.Failed) != 0 {
 		t.Fatalf("first Write = %d indexed, %d duplicates, %d failed, %v", res.Indexed, res.Duplicates, len(res.Failed), err)
 	}
-	if n := count(t, base, prefix); n != 1500 {
+	if n := testcluster.Count(t, base, prefix+"-*"); n != 1500 {
 		t.Fatalf("_count after first Write = %d, want 1500", n)
 	}
 	res, err = o.Write(t.Context(), seq(ds))
 	if err != nil || res.Indexed != 0 || res.Duplicates != 1500 || len(res.Failed) != 0 {
 		t.Fatalf("second Write = %d indexed, %d duplicates, %d failed, %v", res.Indexed, res.Duplicates, len(res.Failed), err)
 	}
-	if n := count(t, base, prefix); n != 1500 {
+	if n := testcluster.Count(t, base, prefix+"-*"); n != 1500 {
 		t.Fatalf("_count after second Write = %d, want 1500", n)
 	}
 }
 
 func TestIntegrationTemplatesAndLiveMapping(t *testing.T) {
-	base := realCluster(t)
-	prefix := testPrefix(t, base)
+	base := testcluster.URL(t)
+	prefix := testcluster.Prefix(t, base)
 	o := newRealOutput(t, base, prefix)
 	ds, ads := aggDocs(t, prefix, 10)
 	if _, err := o.Write(t.Context(), seq(ds)); err != nil {
 		t.Fatal(err)
 	}
 
-	tm := raw(t, base, http.MethodGet, "/_index_template/"+prefix+"-*", "")
+	tm := testcluster.Do(t, base, http.MethodGet, "/_index_template/"+prefix+"-*", "")
 	var names []string
 	for _, it := range tm["index_templates"].([]any) {
 		names = append(names, it.(map[string]any)["name"].(string))
@@ -63,7 +64,7 @@ func TestIntegrationTemplatesAndLiveMapping(t *testing.T) {
 	}
 
 	idx := mapping.IndexName(prefix, mapping.KindAggregate, ads[0].Timestamp)
-	live := raw(t, base, http.MethodGet, "/"+idx+"/_mapping", "")
+	live := testcluster.Do(t, base, http.MethodGet, "/"+idx+"/_mapping", "")
 	m := live[idx].(map[string]any)["mappings"].(map[string]any)
 	if m["dynamic"] != "strict" {
 		t.Errorf("live dynamic = %v, want strict", m["dynamic"])
@@ -91,14 +92,14 @@ func TestIntegrationTemplatesAndLiveMapping(t *testing.T) {
 }
 
 func TestIntegrationAggregations(t *testing.T) {
-	base := realCluster(t)
-	prefix := testPrefix(t, base)
+	base := testcluster.URL(t)
+	prefix := testcluster.Prefix(t, base)
 	o := newRealOutput(t, base, prefix)
 	ds, ads := aggDocs(t, prefix, 200)
 	if _, err := o.Write(t.Context(), seq(ds)); err != nil {
 		t.Fatal(err)
 	}
-	count(t, base, prefix) // refresh
+	testcluster.Count(t, base, prefix+"-*") // refresh
 
 	wantIP := map[string]int{}
 	wantMonth := map[string]int{}
@@ -106,7 +107,7 @@ func TestIntegrationAggregations(t *testing.T) {
 		wantIP[d.Source.IP]++
 		wantMonth[d.Timestamp.Format("2006-01")]++
 	}
-	res := raw(t, base, http.MethodPost, "/"+prefix+"-aggregate-*/_search", `{"size":0,"aggs":{
+	res := testcluster.Do(t, base, http.MethodPost, "/"+prefix+"-aggregate-*/_search", `{"size":0,"aggs":{
 		"ips":{"terms":{"field":"source.ip","size":10}},
 		"months":{"date_histogram":{"field":"@timestamp","calendar_interval":"month","format":"yyyy-MM"}},
 		"messages":{"sum":{"field":"message.count"}}}}`)
@@ -137,8 +138,8 @@ func TestIntegrationAggregations(t *testing.T) {
 }
 
 func TestIntegrationRejectedDocumentReported(t *testing.T) {
-	base := realCluster(t)
-	prefix := testPrefix(t, base)
+	base := testcluster.URL(t)
+	prefix := testcluster.Prefix(t, base)
 	o := newRealOutput(t, base, prefix)
 	ds, ads := aggDocs(t, prefix, 20)
 	bad := ads[3]
@@ -164,7 +165,7 @@ func TestIntegrationRejectedDocumentReported(t *testing.T) {
 	if r := byID[ds[7].ID]; !strings.Contains(r, "strict_dynamic_mapping_exception") || !strings.Contains(r, "surprise") {
 		t.Errorf("reason for the undeclared field: %q", r)
 	}
-	if n := count(t, base, prefix); n != 18 {
+	if n := testcluster.Count(t, base, prefix+"-*"); n != 18 {
 		t.Errorf("_count = %d, want 18", n)
 	}
 }

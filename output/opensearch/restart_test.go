@@ -2,6 +2,7 @@ package opensearch
 
 import (
 	"context"
+	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
 	"net"
 	"os"
 	"os/exec"
@@ -137,7 +138,7 @@ func TestIntegrationNodeRestartMidWrite(t *testing.T) {
 	if r.at.Before(startedAt) {
 		t.Fatalf("Write returned at %s, before the node was back", r.at)
 	}
-	if got := count(t, base, prefix); got != n {
+	if got := testcluster.Count(t, base, prefix+"-*"); got != n {
 		t.Fatalf("_count = %d, want %d (each document exactly once)", got, n)
 	}
 	t.Logf("indexed %d, duplicates %d (sent again after an unanswered request), retries %v",

@@ -42,5 +42,7 @@ type Handler func(ctx context.Context, p Part) error
 
 // Rejecter receives each piece that could not be decoded (corrupt gzip,
 // truncated zip, a message with no report): name as in Part.Name, and a
-// one-line reason. The walk goes on with the next piece.
+// one-line reason. The walk goes on with the next piece. A reason for a
+// piece over Options.MaxBytes starts with ErrTooLarge's text; a reason for a
+// message holding no report starts with "no report".
 type Rejecter func(name, reason string)

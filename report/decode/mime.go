@@ -14,7 +14,14 @@ import (
 	"strings"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/report/failure"
 )
+
+// maxTextReport bounds the body of a message held whole so that, when it
+// holds no attached report, it can still be recognised as a failure report
+// written as plain text (no ARF part). Such reports are small; a larger
+// message is streamed.
+const maxTextReport = 1 << 20
 
 // message walks one RFC 822 message. It rejects the message when nothing in
 // it was a report or was rejected for a reason of its own.
@@ -25,10 +32,21 @@ func (w *walker) message(br *bufio.Reader, name string, depth int) error {
 		w.rej(name, "reading message header: "+err.Error())
 		return nil
 	}
-	if err := w.entity(h, raw, br, name, depth); err != nil {
+	head, err := io.ReadAll(io.LimitReader(br, maxTextReport+1))
+	if err != nil {
+		w.rej(name, "reading message body: "+err.Error())
+		return nil
+	}
+	if len(head) > maxTextReport {
+		return w.entity(h, raw, io.MultiReader(bytes.NewReader(head), br), name, depth)
+	}
+	if err := w.entity(h, raw, bytes.NewReader(head), name, depth); err != nil {
 		return err
 	}
 	if w.parts+w.rejects == before {
+		if failure.Looks(h, head) {
+			return w.yield(name, mapping.KindFailure, io.MultiReader(bytes.NewReader(raw), bytes.NewReader(head)))
+		}
 		w.rej(name, "no report found in message")
 	}
 	return nil

@@ -265,3 +265,25 @@ func TestWalkHandlerErrorAndCancel(t *testing.T) {
 		t.Errorf("Walk = %v, want context.Canceled", err)
 	}
 }
+
+// TestWalkPlainTextFailureReport: failure reports written as plain text, with
+// no ARF part (also with an mbox "From " line first), are yielded whole as
+// failure reports instead of being rejected as mail without a report.
+func TestWalkPlainTextFailureReport(t *testing.T) {
+	for _, name := range []string{"text_only.eml", "mbox_first.mbox"} {
+		raw, err := os.ReadFile(filepath.Join("..", "failure", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []mapping.Kind
+		var rejects []string
+		err = Walk(context.Background(), bytes.NewReader(raw), name, Options{}, func(_ context.Context, p Part) error {
+			kinds = append(kinds, p.Kind)
+			_, err := io.Copy(io.Discard, p.Body)
+			return err
+		}, func(n, reason string) { rejects = append(rejects, n+": "+reason) })
+		if err != nil || len(rejects) != 0 || len(kinds) != 1 || kinds[0] != mapping.KindFailure {
+			t.Errorf("%s: kinds %v, rejects %v, err %v; want one failure report", name, kinds, rejects, err)
+		}
+	}
+}

@@ -1,0 +1,220 @@
+package dir
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/dmarc-agent/dmarc-agent/collector"
+)
+
+// ackFunc returns the Ack of one sent file. Delivered: the content hash is
+// recorded, then the file is left, moved or deleted. Rejected: the hash and
+// reason are recorded and the file moves to the failed folder with a .reason
+// file. Anything else: nothing is recorded; the file is tried again after a
+// backoff.
+func (r *run) ackFunc(path, rel string, sum [32]byte, info os.FileInfo) func(context.Context, collector.Outcome) error {
+	var acked atomic.Bool
+	return func(_ context.Context, o collector.Outcome) error {
+		if !acked.CompareAndSwap(false, true) {
+			return fmt.Errorf("dir: %s acknowledged twice", rel)
+		}
+		defer r.wakeUp()
+		defer r.acks.Done()
+		switch {
+		case o.Delivered():
+			if err := r.st.put(sum, record{Status: statusDelivered, At: time.Now().UTC(), Name: rel}); err != nil {
+				r.ackTransient(path, sum)
+				return err
+			}
+			r.ackDone(path, sum, info, record{Status: statusDelivered})
+		case o.Rejected():
+			reason := o.Reason
+			if reason == "" {
+				reason = o.Err.Error()
+			}
+			if err := r.st.put(sum, record{Status: statusRejected, At: time.Now().UTC(), Name: rel, Reason: reason}); err != nil {
+				r.ackTransient(path, sum)
+				return err
+			}
+			r.ackDone(path, sum, info, record{Status: statusRejected, Reason: reason})
+		default:
+			r.ackTransient(path, sum)
+		}
+		return nil
+	}
+}
+
+func (r *run) ackTransient(path string, sum [32]byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.inflight, sum)
+	e := r.files[path]
+	if e == nil || e.status != statusInFlight {
+		return
+	}
+	if e.gone {
+		delete(r.files, path)
+		return
+	}
+	r.retryLocked(e, time.Now())
+}
+
+// ackDone disposes of a file whose content is now recorded.
+func (r *run) ackDone(path string, sum [32]byte, info os.FileInfo, rec record) {
+	r.mu.Lock()
+	delete(r.inflight, sum)
+	e := r.files[path]
+	if e == nil || e.status != statusInFlight {
+		r.mu.Unlock()
+		return
+	}
+	if e.gone {
+		delete(r.files, path)
+		r.mu.Unlock()
+		return
+	}
+	// Only the file that was read may be moved or deleted: if it was
+	// replaced or changed meanwhile, its new content is delivered later.
+	if cur, err := os.Stat(path); err != nil || !os.SameFile(cur, info) ||
+		cur.Size() != info.Size() || !cur.ModTime().Equal(info.ModTime()) {
+		e.status, e.hashed = statusPending, false
+		if err != nil {
+			delete(r.files, path)
+		}
+		r.mu.Unlock()
+		return
+	}
+	r.mu.Unlock() // still in flight, so the loop leaves it alone; disposeKnown sets its fate
+
+	r.disposeKnown(path, e, rec)
+}
+
+// disposeKnown handles a file whose content is recorded: delivered content
+// is left, moved to the processed folder or deleted; rejected content goes
+// to the failed folder with its reason.
+func (r *run) disposeKnown(path string, e *entry, rec record) {
+	var err error
+	if rec.Status == statusRejected {
+		err = r.moveToFailed(path, e.sum, rec.Reason)
+	} else {
+		switch r.cfg.AfterDelivery {
+		case "move":
+			_, err = r.moveUnder(r.processed, path, e.sum)
+		case "delete":
+			if err = os.Remove(path); errors.Is(err, os.ErrNotExist) {
+				err = nil
+			}
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.files[path] != e {
+		return
+	}
+	switch {
+	case err != nil:
+		r.log.Warn("disposing of file; will retry", "path", path, "err", err)
+		r.retryLocked(e, time.Now())
+	case rec.Status == statusDelivered && r.cfg.AfterDelivery == "leave":
+		e.status = statusDone
+	default:
+		delete(r.files, path) // moved or deleted
+	}
+}
+
+// moveToFailed writes <dest>.reason, then moves the file to dest in the failed folder.
+func (r *run) moveToFailed(path string, sum [32]byte, reason string) error {
+	dest, err := r.destination(r.failed, path, sum)
+	if err != nil {
+		return err
+	}
+	if dest == "" {
+		return os.Remove(path) // the same file already sits in failed/
+	}
+	if err := os.WriteFile(dest+".reason", []byte(reason+"\n"), 0o640); err != nil {
+		return fmt.Errorf("writing reason file: %w", err)
+	}
+	if err := moveFile(path, dest); err != nil {
+		return err
+	}
+	r.log.Debug("moved to the failed folder", "path", path, "reason", reason)
+	return nil
+}
+
+// moveUnder moves path to the same relative place under dir.
+func (r *run) moveUnder(dir, path string, sum [32]byte) (string, error) {
+	dest, err := r.destination(dir, path, sum)
+	if err != nil || dest == "" {
+		if err == nil {
+			err = os.Remove(path) // the same file already sits there
+		}
+		return "", err
+	}
+	return dest, moveFile(path, dest)
+}
+
+// destination is where path goes under dir: the same relative path, or
+// with the content hash prefixed to the name if another file holds that
+// name. "" means a file with the same name and content is already there.
+func (r *run) destination(dir, path string, sum [32]byte) (string, error) {
+	rel, err := filepath.Rel(r.root, path)
+	if err != nil {
+		return "", err
+	}
+	dest := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
+		return "", fmt.Errorf("creating %s: %w", filepath.Dir(dest), err)
+	}
+	if _, err := os.Lstat(dest); errors.Is(err, os.ErrNotExist) {
+		return dest, nil
+	}
+	alt := filepath.Join(filepath.Dir(dest), hex.EncodeToString(sum[:6])+"-"+filepath.Base(dest))
+	if _, err := os.Lstat(alt); errors.Is(err, os.ErrNotExist) {
+		return alt, nil
+	}
+	return "", nil
+}
+
+// moveFile renames, or copies and removes across file systems.
+func moveFile(src, dst string) error {
+	err := os.Rename(src, dst)
+	if err == nil || !errors.Is(err, syscall.EXDEV) {
+		return err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".part"
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := out.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return err
+	}
+	return os.Remove(src)
+}

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/dmarc-agent/dmarc-agent/dashboards"
+	"github.com/dmarc-agent/dmarc-agent/internal/secret"
+)
+
+func init() {
+	register(command{name: "dashboards", summary: "import the bundled OpenSearch Dashboards, or export them as ndjson", run: runDashboards})
+}
+
+const dashboardsUsage = `usage: dmarc-agent dashboards import [--config FILE] [--url URL] [--username U --password P] [--tenant NAME] [--ca-file FILE] [--overwrite]
+       dmarc-agent dashboards export [--config FILE] [--out FILE]
+
+import posts the saved objects to OpenSearch Dashboards' import API; export
+writes them as ndjson for Dashboards Management > Saved objects > Import.
+Index patterns follow index.prefix. Flags override the dashboards section of
+the configuration and DMARC_AGENT_DASHBOARDS__* variables.
+`
+
+func runDashboards(ctx context.Context, env Env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		io.WriteString(env.Stderr, dashboardsUsage)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	switch args[0] {
+	case "import":
+		return dashboardsImport(ctx, env, args[1:])
+	case "export":
+		return dashboardsExport(env, args[1:])
+	}
+	fmt.Fprintf(env.Stderr, "dmarc-agent dashboards: unknown subcommand %q\n%s", args[0], dashboardsUsage)
+	return ExitUsage
+}
+
+func dashboardsImport(ctx context.Context, env Env, args []string) int {
+	fs := newFlagSet("dashboards import", env)
+	cfgPath := fs.String("config", "", "configuration file")
+	url := fs.String("url", "", "OpenSearch Dashboards URL (dashboards.url)")
+	user := fs.String("username", "", "basic auth user (dashboards.username)")
+	pass := fs.String("password", "", "basic auth password (dashboards.password; prefer DMARC_AGENT_DASHBOARDS__PASSWORD)")
+	tenant := fs.String("tenant", "", "security plugin tenant, e.g. global (dashboards.tenant)")
+	caFile := fs.String("ca-file", "", "PEM CA bundle to trust (dashboards.ca_file)")
+	overwrite := fs.Bool("overwrite", false, "replace saved objects that exist (dashboards.overwrite)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "dmarc-agent dashboards import: unexpected argument %q\n", fs.Arg(0))
+		return ExitUsage
+	}
+	cfg, logger, ok := loadConfig(env, *cfgPath)
+	if !ok {
+		return ExitUsage
+	}
+	dc := cfg.Dashboards
+	set := dashboardsFlagsSet(fs)
+	if set["url"] {
+		dc.URL = *url
+	}
+	if set["username"] {
+		dc.Username = *user
+	}
+	if set["password"] {
+		dc.Password = secret.String(*pass)
+	}
+	if set["tenant"] {
+		dc.Tenant = *tenant
+	}
+	if set["ca-file"] {
+		dc.CAFile = *caFile
+	}
+	if set["overwrite"] {
+		dc.Overwrite = *overwrite
+	}
+	if err := dc.Validate(); err != nil {
+		fmt.Fprintf(env.Stderr, "dmarc-agent: %v\n", err)
+		return ExitUsage
+	}
+	bundle, err := dashboards.Bundle(cfg.Index.Prefix)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "dmarc-agent: %v\n", err)
+		return ExitFatal
+	}
+	logger = logger.With("component", "dashboards")
+	logger.Info("importing saved objects", "url", dc.URL, "tenant", dc.Tenant, "overwrite", dc.Overwrite, "index_prefix", cfg.Index.Prefix)
+	res, err := dashboards.Import(ctx, dc, bundle, dc.Overwrite)
+	printImport(env.Stdout, res)
+	switch {
+	case errors.Is(err, dashboards.ErrObjectsFailed):
+		fmt.Fprintf(env.Stderr, "dmarc-agent: %v\n", err)
+		return ExitRejected
+	case err != nil:
+		fmt.Fprintf(env.Stderr, "dmarc-agent: %v\n", err)
+		return ExitFatal
+	}
+	return ExitOK
+}
+
+func printImport(w io.Writer, res dashboards.Result) {
+	for _, g := range []struct {
+		verb  string
+		items []dashboards.Item
+	}{{"created", res.Created}, {"updated", res.Updated}, {"failed", res.Failed}} {
+		for _, it := range g.items {
+			line := fmt.Sprintf("%-8s %-13s %s", g.verb, it.Type, it.ID)
+			if it.Title != "" {
+				line += fmt.Sprintf(" (%s)", it.Title)
+			}
+			if it.Error != "" {
+				line += ": " + it.Error
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	fmt.Fprintf(w, "%d created, %d updated, %d failed\n", len(res.Created), len(res.Updated), len(res.Failed))
+}
+
+func dashboardsExport(env Env, args []string) int {
+	fs := newFlagSet("dashboards export", env)
+	cfgPath := fs.String("config", "", "configuration file")
+	out := fs.String("out", "", "write the ndjson to this file instead of stdout")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "dmarc-agent dashboards export: unexpected argument %q\n", fs.Arg(0))
+		return ExitUsage
+	}
+	cfg, _, ok := loadConfig(env, *cfgPath)
+	if !ok {
+		return ExitUsage
+	}
+	bundle, err := dashboards.Bundle(cfg.Index.Prefix)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "dmarc-agent: %v\n", err)
+		return ExitFatal
+	}
+	if *out == "" {
+		if _, err := env.Stdout.Write(bundle); err != nil {
+			fmt.Fprintf(env.Stderr, "dmarc-agent: writing the bundle: %v\n", err)
+			return ExitFatal
+		}
+		return ExitOK
+	}
+	if err := os.WriteFile(*out, bundle, 0o644); err != nil {
+		fmt.Fprintf(env.Stderr, "dmarc-agent: writing %s: %v\n", *out, err)
+		return ExitFatal
+	}
+	return ExitOK
+}
+
+// dashboardsFlagsSet returns the names of the flags given on the command line.
+func dashboardsFlagsSet(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}

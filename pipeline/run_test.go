@@ -1,0 +1,392 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"go.uber.org/goleak"
+
+	"github.com/dmarc-agent/dmarc-agent/collector"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// fakeSource sends n messages, then (without once) waits for the stop. Like a
+// real source it returns only after every message it sent has been acked.
+type fakeSource struct {
+	name       string
+	n          int
+	attempting atomic.Int64 // messages it tried to send
+	sent       atomic.Int64 // messages the queue took
+	total      atomic.Int64 // acks received
+
+	mu   sync.Mutex
+	acks map[string][]collector.Outcome
+}
+
+func newFakeSource(name string, n int) *fakeSource {
+	return &fakeSource{name: name, n: n, acks: map[string][]collector.Outcome{}}
+}
+
+func (s *fakeSource) Name() string { return s.name }
+
+func (s *fakeSource) Run(ctx context.Context, out chan<- collector.Message, once bool) error {
+	var pending sync.WaitGroup
+	defer pending.Wait()
+	for i := range s.n {
+		id := fmt.Sprintf("%s-%d", s.name, i)
+		pending.Add(1)
+		msg := collector.Message{Source: s.name, ID: id, Received: time.Now().Add(-time.Minute),
+			Ack: func(_ context.Context, o collector.Outcome) error {
+				s.mu.Lock()
+				s.acks[id] = append(s.acks[id], o)
+				s.mu.Unlock()
+				s.total.Add(1)
+				pending.Done()
+				return nil
+			}}
+		s.attempting.Add(1)
+		select {
+		case out <- msg:
+			s.sent.Add(1)
+		case <-ctx.Done():
+			pending.Done()
+			return nil
+		}
+	}
+	if !once {
+		<-ctx.Done()
+	}
+	return nil
+}
+
+const (
+	OutcomeDelivered = "delivered"
+	OutcomeRejected  = "rejected"
+	OutcomeRetry     = "retry"
+)
+
+// count returns how many messages were acked with each outcome label, and
+// fails the test if any message was acked more than once.
+func (s *fakeSource) count(t *testing.T) map[string]int {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := map[string]int{}
+	for id, os := range s.acks {
+		if len(os) != 1 {
+			t.Errorf("%s acked %d times", id, len(os))
+		}
+		switch o := os[0]; {
+		case o.Delivered():
+			c[OutcomeDelivered]++
+		case o.Rejected():
+			c[OutcomeRejected]++
+		case errors.Is(o.Err, ErrShutdown):
+			c["shutdown"]++
+		default:
+			c[OutcomeRetry]++
+		}
+	}
+	return c
+}
+
+type procFunc func(ctx context.Context, msg collector.Message) collector.Outcome
+
+func (f procFunc) Process(ctx context.Context, msg collector.Message) collector.Outcome {
+	return f(ctx, msg)
+}
+
+func testConfig(workers, queue int, grace time.Duration) Config {
+	c := DefaultConfig()
+	c.Workers, c.QueueSize, c.ShutdownGrace = workers, queue, grace
+	return c
+}
+
+// waitFor polls cond until it holds or 10 s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func TestRunnerOnceAcksEveryOutcome(t *testing.T) {
+	// Message i: i%5==0 rejected, i%5==1 transient, else delivered.
+	proc := procFunc(func(_ context.Context, msg collector.Message) collector.Outcome {
+		var i int
+		fmt.Sscanf(msg.ID[strings.LastIndex(msg.ID, "-")+1:], "%d", &i)
+		switch i % 5 {
+		case 0:
+			return collector.Outcome{Err: fmt.Errorf("%w: not XML", collector.ErrNoReport), Reason: "not XML"}
+		case 1:
+			return collector.Outcome{Err: errors.New("output down")}
+		}
+		return collector.Outcome{Reports: map[string]int{"aggregate": 1}}
+	})
+	a, b := newFakeSource("a", 50), newFakeSource("b", 20)
+	reg := prometheus.NewRegistry()
+	m := NewRunMetrics(reg)
+	r := NewRunner(testConfig(3, 4, time.Second), proc, []collector.Source{a, b}, nil, m)
+	if err := r.Run(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		src                  *fakeSource
+		deliv, reject, retry int
+	}{{a, 30, 10, 10}, {b, 12, 4, 4}} {
+		got := tc.src.count(t)
+		want := map[string]int{OutcomeDelivered: tc.deliv, OutcomeRejected: tc.reject, OutcomeRetry: tc.retry}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("source %s: %s = %d, want %d (all: %v)", tc.src.name, k, got[k], v, got)
+			}
+		}
+	}
+	if got := metricValue(t, reg, "dmarc_agent_messages_in_flight"); got != 0 {
+		t.Errorf("in flight after run = %v", got)
+	}
+	if got := metricValue(t, reg, "dmarc_agent_message_duration_seconds"); got != 70 {
+		t.Errorf("duration samples = %v, want 70", got)
+	}
+	if got := metricValue(t, reg, "dmarc_agent_messages_handed_back_total", "source", "a"); got != 0 {
+		t.Errorf("handed back = %v", got)
+	}
+	if got := metricValue(t, reg, "dmarc_agent_source_last_success_timestamp_seconds", "source", "a"); got < float64(time.Now().Add(-time.Minute).Unix()) {
+		t.Errorf("last success of a = %v", got)
+	}
+	if got := metricValue(t, reg, "dmarc_agent_source_lag_seconds", "source", "b"); got < 60 || got > 120 {
+		t.Errorf("lag of b = %v, want about 60 s", got)
+	}
+}
+
+func TestRunnerBackPressureThenDelivery(t *testing.T) {
+	const workers, queue, total = 2, 3, 200
+	release := make(chan struct{})
+	var busy atomic.Int64
+	proc := procFunc(func(ctx context.Context, _ collector.Message) collector.Outcome {
+		busy.Add(1)
+		defer busy.Add(-1)
+		select {
+		case <-release:
+			return collector.Outcome{}
+		case <-ctx.Done():
+			return collector.Outcome{Err: ctx.Err()}
+		}
+	})
+	src := newFakeSource("dir", total)
+	reg := prometheus.NewRegistry()
+	m := NewRunMetrics(reg)
+	r := NewRunner(testConfig(workers, queue, time.Second), proc, []collector.Source{src}, nil, m)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, false) }()
+
+	// The output is "down": both workers block, the queue fills, and the
+	// source blocks on its next send. Nothing more is read.
+	waitFor(t, "source blocked on a full queue", func() bool {
+		return busy.Load() == workers && src.sent.Load() == workers+queue && src.attempting.Load() == workers+queue+1
+	})
+	time.Sleep(50 * time.Millisecond) // give a broken runner the chance to read ahead
+	if got := src.sent.Load(); got != workers+queue {
+		t.Fatalf("source handed over %d messages while the output was blocked, want %d", got, workers+queue)
+	}
+	if got := metricValue(t, reg, "dmarc_agent_messages_in_flight"); got != workers {
+		t.Errorf("in flight = %v, want %d", got, workers)
+	}
+	if got := metricValue(t, reg, "dmarc_agent_queue_depth"); got != queue {
+		t.Errorf("queue depth = %v, want %d", got, queue)
+	}
+	if got := src.count(t); len(got) != 0 {
+		t.Fatalf("acks while blocked: %v", got)
+	}
+
+	close(release) // the output is back
+	waitFor(t, "every message delivered", func() bool { return src.count(t)[OutcomeDelivered] == total })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := src.count(t); got[OutcomeDelivered] != total || len(got) != 1 {
+		t.Errorf("outcomes = %v, want %d delivered", got, total)
+	}
+	if got := metricValue(t, reg, "dmarc_agent_source_last_success_timestamp_seconds", "source", "dir"); got == 0 {
+		t.Error("last success not set")
+	}
+}
+
+// metricValue returns the value of the series name{labels} in reg.
+func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			have := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				have[lp.GetName()] = lp.GetValue()
+			}
+			for i := 0; i+1 < len(labels); i += 2 {
+				if have[labels[i]] != labels[i+1] {
+					continue series
+				}
+			}
+			return value(m)
+		}
+	}
+	t.Fatalf("no series %s%v", name, labels)
+	return 0
+}
+
+func value(m *dto.Metric) float64 {
+	switch {
+	case m.Counter != nil:
+		return m.Counter.GetValue()
+	case m.Gauge != nil:
+		return m.Gauge.GetValue()
+	case m.Histogram != nil:
+		return float64(m.Histogram.GetSampleCount())
+	}
+	return 0
+}
+
+func TestRunnerShutdownGrace(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		finishAfter time.Duration // how long the in-flight message needs; <0: never
+		want        string
+	}{
+		{"finishes within grace is delivered", 100 * time.Millisecond, OutcomeDelivered},
+		{"outlives grace is handed back", -1, "shutdown"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			started := make(chan struct{}, 10)
+			var sawCancel atomic.Bool
+			proc := procFunc(func(ctx context.Context, _ collector.Message) collector.Outcome {
+				started <- struct{}{}
+				if tc.finishAfter < 0 {
+					<-ctx.Done()
+					sawCancel.Store(true)
+					// A careless processor claiming success must not be acked as delivered.
+					return collector.Outcome{}
+				}
+				time.Sleep(tc.finishAfter)
+				return collector.Outcome{}
+			})
+			src := newFakeSource("dir", 10)
+			// One worker, queue of 4: one message in flight, four queued.
+			reg := prometheus.NewRegistry()
+			r := NewRunner(testConfig(1, 4, 300*time.Millisecond), proc, []collector.Source{src}, nil, NewRunMetrics(reg))
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- r.Run(ctx, false) }()
+			<-started
+			waitFor(t, "queue full", func() bool { return src.sent.Load() == 5 })
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			got := src.count(t)
+			want := map[string]int{tc.want: 1}
+			want["shutdown"] += 4 // the queued ones are handed back unprocessed
+			if len(got) != len(want) || got[tc.want] != want[tc.want] || got["shutdown"] != want["shutdown"] {
+				t.Errorf("outcomes = %v, want %v", got, want)
+			}
+			if tc.finishAfter < 0 && !sawCancel.Load() {
+				t.Error("in-flight processing was not cancelled after the grace")
+			}
+			if len(started) != 0 {
+				t.Errorf("%d queued messages were processed after the stop", len(started))
+			}
+			if got := metricValue(t, reg, "dmarc_agent_messages_handed_back_total", "source", "dir"); int(got) != want["shutdown"] {
+				t.Errorf("handed back metric = %v, want %d", got, want["shutdown"])
+			}
+		})
+	}
+}
+
+// failingSource fails at once; the runner must stop the other sources.
+type failingSource struct{}
+
+func (failingSource) Name() string { return "broken" }
+func (failingSource) Run(context.Context, chan<- collector.Message, bool) error {
+	return errors.New("watching /nope: no such file or directory")
+}
+
+func TestRunnerSourceFailureStopsRun(t *testing.T) {
+	ok := newFakeSource("dir", 3)
+	r := NewRunner(testConfig(1, 1, time.Second), procFunc(func(context.Context, collector.Message) collector.Outcome {
+		return collector.Outcome{}
+	}), []collector.Source{ok, failingSource{}}, nil, nil)
+	err := r.Run(context.Background(), false) // would run forever without the failure
+	if err == nil || !strings.Contains(err.Error(), "source broken: watching /nope") {
+		t.Fatalf("err = %v, want the failing source named", err)
+	}
+}
+
+func TestRunnerPanicRejectsMessage(t *testing.T) {
+	src := newFakeSource("dir", 2)
+	r := NewRunner(testConfig(1, 1, time.Second), procFunc(func(_ context.Context, msg collector.Message) collector.Outcome {
+		if msg.ID == "dir-0" {
+			panic("index out of range")
+		}
+		return collector.Outcome{}
+	}), []collector.Source{src}, nil, nil)
+	if err := r.Run(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	if got := src.count(t); got[OutcomeRejected] != 1 || got[OutcomeDelivered] != 1 {
+		t.Errorf("outcomes = %v", got)
+	}
+	if o := src.acks["dir-0"][0]; !strings.Contains(o.Reason, "index out of range") {
+		t.Errorf("reason = %q", o.Reason)
+	}
+}
+
+func TestRunnerNoSources(t *testing.T) {
+	if err := NewRunner(DefaultConfig(), nil, nil, nil, nil).Run(context.Background(), true); err == nil {
+		t.Fatal("no error without sources")
+	}
+}
+
+// TestRunnerLifecycle starts, stops, starts again and stops the same runner
+// with the same metrics; goleak (TestMain) checks that nothing is left.
+func TestRunnerLifecycle(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewRunMetrics(reg)
+	src := newFakeSource("dir", 5)
+	r := NewRunner(testConfig(2, 2, time.Second), procFunc(func(context.Context, collector.Message) collector.Outcome {
+		return collector.Outcome{}
+	}), []collector.Source{src}, nil, m)
+	for round := 1; round <= 2; round++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx, false) }()
+		waitFor(t, "round delivered", func() bool {
+			return src.total.Load() == int64(5*round)
+		})
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		goleak.VerifyNone(t)
+	}
+}
