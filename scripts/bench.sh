@@ -304,9 +304,25 @@ fi
 
 # ---- report ---------------------------------------------------------------------------
 log "writing $OUT"
+# The first line of the results describes the run, so that
+# `python3 scripts/bench_report.py docs/benchmarks.jsonl` can render the
+# document again (after editing docs/benchmarks-notes.md) without measuring.
 export MIX PEER E2E ARCHIVE HUGE SEED CORPUS_SIZE PEER_FILES E2E_FILES ARCHIVE_SIZE HUGE_RECORDS RUNS
 export PEER_NOTE E2E_NOTE IDLE_NOTE NDJSON_BYTES="${NDJSON_BYTES:-0}" BATCH_DOCS="${BATCH_DOCS:-1000}" OS_WORKERS="${OS_WORKERS:-2}"
 export GO_VERSION="$(go version | cut -d' ' -f3-)" COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-python3 "$ROOT/scripts/bench_report.py" "$RESULTS" >"$OUT"
-cp "$RESULTS" "${OUT%.md}.jsonl"
+export DATE="$(date -u +%F)"
+python3 - >"$WORK/all.jsonl" <<'EOF'
+import json, os
+keys = "MIX PEER E2E ARCHIVE HUGE SEED CORPUS_SIZE PEER_FILES E2E_FILES ARCHIVE_SIZE HUGE_RECORDS RUNS PEER_NOTE E2E_NOTE IDLE_NOTE NDJSON_BYTES BATCH_DOCS OS_WORKERS GO_VERSION COMMIT DATE".split()
+meta = {k: os.environ.get(k, "") for k in keys}
+for k in ("MIX", "PEER", "E2E", "ARCHIVE", "HUGE"):  # the manifests, for rendering without the cache
+    try:
+        meta[k + "_MANIFEST"] = json.load(open(meta[k] + ".json")) if meta[k] else None
+    except OSError:
+        meta[k + "_MANIFEST"] = None
+print(json.dumps({"name": "meta", "meta": meta}))
+EOF
+cat "$RESULTS" >>"$WORK/all.jsonl"
+python3 "$ROOT/scripts/bench_report.py" "$WORK/all.jsonl" >"$OUT"
+cp "$WORK/all.jsonl" "${OUT%.md}.jsonl"
 log "done: $OUT"

@@ -12,8 +12,13 @@ import platform
 import statistics
 import sys
 
-results = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-env = os.environ.get
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+meta = next((l["meta"] for l in lines if l["name"] == "meta"), {})
+results = [l for l in lines if l["name"] != "meta"]
+
+
+def env(k):
+    return meta.get(k) or os.environ.get(k)
 
 
 def runs(name):
@@ -26,6 +31,8 @@ def med(name, key):
 
 
 def manifest(var):
+    if meta.get(var + "_MANIFEST"):
+        return meta[var + "_MANIFEST"]
     d = env(var) or ""
     try:
         return json.load(open(d + ".json")) if d else None
@@ -79,7 +86,7 @@ w = out.append
 
 lo, md, hi = loads()
 w("# Benchmarks\n")
-w(f"Written by `make bench` (`scripts/bench.sh`) on {datetime.date.today().isoformat()}, commit {env('COMMIT')}. "
+w(f"Written by `make bench` (`scripts/bench.sh`) on {env('DATE') or datetime.date.today().isoformat()}, commit {env('COMMIT')}. "
   "Do not edit by hand: run `make bench` again. Every timed figure is the median of "
   f"{env('RUNS')} runs; the raw runs are in `benchmarks.jsonl` beside this file.\n")
 w("## Machine\n")
