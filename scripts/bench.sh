@@ -280,7 +280,8 @@ if [[ -n $HUGE ]]; then
 fi
 IDLE_NOTE=""
 if ! skip idle; then
-	if "$BIN" 2>&1 | grep -qE '^ +run +'; then
+	usage=$("$BIN" 2>&1 || true)
+	if grep -qE '^ +run +' <<<"$usage"; then
 		mkdir -p "$WORK/drop" "$WORK/idle"
 		(cd "$WORK/idle" && exec env DMARC_AGENT_SOURCES__DIR__ENABLED=true DMARC_AGENT_SOURCES__DIR__PATH="$WORK/drop" \
 			DMARC_AGENT_HTTP__LISTEN=127.0.0.1:0 DMARC_AGENT_OUTPUT__FILE__DIR="$WORK/idle/out" \
