@@ -87,7 +87,6 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 		src = gs
 	}
 
-	msgs, bad := fileInputs(fs.Args())
 	st, err := newStack(ctx, cfg, logger, nil, file.Truncate, nil)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "dmarc-agent ingest: %v\n", err)
@@ -97,24 +96,21 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 		st.discard()
 	}
 	sum := newSummary(cfg.Output.OpenSearch.Enabled())
-	sum.Rejected = append(sum.Rejected, bad...)
 	in := make(chan collector.Message)
 	srcErr := make(chan error, 1)
-	progress := newProgress(env.Stderr, len(msgs))
+	var unreadable []pipeline.Rejection // written by the walker only, read after it ends
+	progress := newProgress(env.Stderr)
+	if progress.active() && src == nil {
+		go func() { progress.setTotal(countInputs(ctx, fs.Args())) }()
+	}
 	go func() {
 		defer close(in)
 		if src != nil {
 			srcErr <- src.Run(ctx, in, true)
 			return
 		}
+		unreadable = walkInputs(ctx, fs.Args(), in)
 		srcErr <- nil
-		for _, m := range msgs {
-			select {
-			case in <- m:
-			case <-ctx.Done():
-				return
-			}
-		}
 	}()
 	ordered := st.files != nil // NDJSON files: same inputs, same bytes
 	processAll(ctx, st.pipeline, in, cfg.Pipeline.EffectiveWorkers(), ordered, func(res pipeline.Result) {
@@ -126,6 +122,7 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	if err := <-srcErr; err != nil {
 		sum.Fatal = append(sum.Fatal, "reading "+src.Name()+": "+err.Error())
 	}
+	sum.Rejected = append(sum.Rejected, unreadable...)
 	if err := st.Close(context.WithoutCancel(ctx)); err != nil {
 		sum.Fatal = append(sum.Fatal, err.Error())
 	}

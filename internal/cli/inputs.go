@@ -12,17 +12,20 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/pipeline"
 )
 
-// fileInputs expands paths (files and directories, recursively) into
-// messages in a stable order: arguments as given, directory entries in
-// lexical order. Inside directories, hidden entries (names starting with a
-// dot: temporary files of rsync and editors, .DS_Store, unfinished archive
-// copies) are skipped; a hidden file named as an argument is read. Paths that
-// cannot be read become rejections.
-func fileInputs(paths []string) ([]collector.Message, []pipeline.Rejection) {
-	var msgs []collector.Message
+// walkInputs sends paths (files and directories, recursively) to out as
+// messages, as it finds them, in a stable order: arguments as given,
+// directory entries in lexical order. It holds no list, so an archive of a
+// million files costs no memory. Inside directories, hidden entries (names
+// starting with a dot: temporary files of rsync and editors, .DS_Store,
+// unfinished archive copies) are skipped; a hidden file named as an argument
+// is read. Paths that cannot be read are returned as rejections.
+func walkInputs(ctx context.Context, paths []string, out chan<- collector.Message) []pipeline.Rejection {
 	var bad []pipeline.Rejection
 	for _, root := range paths {
 		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				return fs.SkipAll
+			}
 			if err != nil {
 				bad = append(bad, pipeline.Rejection{Path: path, Reason: err.Error()})
 				if d != nil && d.IsDir() {
@@ -44,11 +47,15 @@ func fileInputs(paths []string) ([]collector.Message, []pipeline.Rejection) {
 				bad = append(bad, pipeline.Rejection{Path: path, Reason: err.Error()})
 				return nil
 			}
-			msgs = append(msgs, fileMessage(path, info))
-			return nil
+			select {
+			case out <- fileMessage(path, info):
+				return nil
+			case <-ctx.Done():
+				return fs.SkipAll
+			}
 		})
 	}
-	return msgs, bad
+	return bad
 }
 
 func fileMessage(path string, info fs.FileInfo) collector.Message {
@@ -62,4 +69,28 @@ func fileMessage(path string, info fs.FileInfo) collector.Message {
 		},
 		Ack: func(context.Context, collector.Outcome) error { return nil },
 	}
+}
+
+// countInputs counts what walkInputs would send, reading only directory
+// entries, for the progress bar's total.
+func countInputs(ctx context.Context, paths []string) int {
+	n := 0
+	for _, root := range paths {
+		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			switch {
+			case ctx.Err() != nil:
+				return fs.SkipAll
+			case err != nil:
+				return nil
+			case path != root && strings.HasPrefix(d.Name(), "."):
+				if d.IsDir() {
+					return fs.SkipDir
+				}
+			case d.Type().IsRegular():
+				n++
+			}
+			return nil
+		})
+	}
+	return n
 }

@@ -11,22 +11,24 @@ import (
 	"golang.org/x/term"
 )
 
-// progress draws a bar on stderr when it is a terminal and the work is long
-// (more than a second); it is silent otherwise.
+// progress draws a bar of finished inputs on stderr when it is a terminal
+// and the work is long (more than a second); it is silent otherwise. The
+// total comes from a separate count (setTotal) that may finish after the
+// work has started; until then only the count is shown.
 type progress struct {
 	mu    sync.Mutex
 	w     io.Writer
-	total int
 	n     int
+	total int
 	start time.Time
 	last  time.Time
 	on    bool
 	drawn bool
 }
 
-func newProgress(w io.Writer, total int) *progress {
+func newProgress(w io.Writer) *progress {
 	f, ok := w.(*os.File)
-	return &progress{w: w, total: total, start: time.Now(), on: ok && term.IsTerminal(int(f.Fd())) && total > 1}
+	return &progress{w: w, start: time.Now(), on: ok && term.IsTerminal(int(f.Fd()))}
 }
 
 func (p *progress) step() {
@@ -37,11 +39,26 @@ func (p *progress) step() {
 		return
 	}
 	p.last = time.Now()
-	const width = 30
-	filled := width * p.n / p.total
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d files", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), p.n, p.total)
+	elapsed := time.Since(p.start)
+	if p.total >= p.n && p.total > 0 {
+		const width = 30
+		filled := width * p.n / p.total
+		fmt.Fprintf(p.w, "\r[%s%s] %d/%d files, %s", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), p.n, p.total, elapsed.Round(time.Second))
+	} else {
+		fmt.Fprintf(p.w, "\r%d files, %s", p.n, elapsed.Round(time.Second))
+	}
 	p.drawn = true
 }
+
+// setTotal records how many inputs there are.
+func (p *progress) setTotal(n int) {
+	p.mu.Lock()
+	p.total = n
+	p.mu.Unlock()
+}
+
+// active reports whether anything will be drawn.
+func (p *progress) active() bool { return p.on }
 
 func (p *progress) done() {
 	p.mu.Lock()
