@@ -101,7 +101,9 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	var unreadable []pipeline.Rejection // written by the walker only, read after it ends
 	progress := newProgress(env.Stderr)
 	if progress.active() && src == nil {
-		go func() { progress.setTotal(countInputs(ctx, fs.Args())) }()
+		countCtx, stopCount := context.WithCancel(ctx)
+		defer stopCount() // a count still walking a huge tree stops with the run
+		go func() { progress.setTotal(countInputs(countCtx, fs.Args())) }()
 	}
 	go func() {
 		defer close(in)
