@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"io"
 	"os"
 	"path/filepath"
@@ -191,6 +192,15 @@ func (e *testEnv) start(s *Source, snk *sink) *running {
 	r := &running{cancel: cancel, done: make(chan error, 1)}
 	r.wg = snk.consume(ctx, out, 4)
 	go func() { r.done <- s.Run(ctx, out, false) }()
+	return r
+}
+
+// startReady starts s and returns once its first scan has begun: the state
+// store is open and, unless events are off, the watcher is up.
+func (e *testEnv) startReady(s *Source, snk *sink) *running {
+	e.t.Helper()
+	r := e.start(s, snk)
+	waitFor(e.t, "first scan", func() bool { return testutil.ToFloat64(s.m.rescans) >= 1 })
 	return r
 }
 

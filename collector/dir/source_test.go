@@ -96,9 +96,8 @@ func TestRenamedInIsReadWithoutWaitingForStability(t *testing.T) {
 	env.cfg.StableFor = time.Hour // only the renamed-in shortcut can deliver
 	env.cfg.RescanInterval = time.Hour
 	snk := newSink(t)
-	run := env.start(env.source(), snk)
+	run := env.startReady(env.source(), snk) // the rename below must be seen as an event
 	defer run.stop(t)
-	time.Sleep(50 * time.Millisecond) // watcher up
 
 	tmp := env.write(".incoming.xml", "renamed report")
 	if err := os.Rename(tmp, filepath.Join(env.root, "renamed.xml")); err != nil {
@@ -219,9 +218,8 @@ func TestRescanFindsFilesWithoutEvents(t *testing.T) {
 	s := env.source()
 	s.noEvents = true // as on a network file system
 	snk := newSink(t)
-	run := env.start(s, snk)
+	run := env.startReady(s, snk)
 	defer run.stop(t)
-	time.Sleep(50 * time.Millisecond)
 	env.write("late/one.xml", "late report")
 	waitFor(t, "rescan delivery", func() bool { return snk.delivered()["late report"] == 1 })
 }
@@ -230,8 +228,7 @@ func TestWatchingPicksUpNewDirectoriesAndDeliversEachOnce(t *testing.T) {
 	env := newEnv(t)
 	env.cfg.RescanInterval = 100 * time.Millisecond
 	snk := newSink(t)
-	run := env.start(env.source(), snk)
-	time.Sleep(50 * time.Millisecond)
+	run := env.startReady(env.source(), snk)
 	want := map[string]int{}
 	for i := range 30 {
 		c := fmt.Sprintf("report %d", i)
@@ -258,9 +255,8 @@ func TestWatchingPicksUpNewDirectoriesAndDeliversEachOnce(t *testing.T) {
 func TestSecondAgentOnTheSameStateFails(t *testing.T) {
 	env := newEnv(t)
 	snk := newSink(t)
-	run := env.start(env.source(), snk)
+	run := env.startReady(env.source(), snk) // holds the state store
 	defer run.stop(t)
-	time.Sleep(50 * time.Millisecond)
 	err := env.source().Run(context.Background(), make(chan collector.Message), true)
 	if err == nil || !strings.Contains(err.Error(), "locked by another process") {
 		t.Errorf("err = %v", err)
@@ -302,9 +298,8 @@ func TestEmptyFileWaitsLongerThenFails(t *testing.T) {
 	env := newEnv(t)
 	env.cfg.StableFor = 50 * time.Millisecond
 	snk := newSink(t)
-	run := env.start(env.source(), snk)
+	run := env.startReady(env.source(), snk)
 	defer run.stop(t)
-	time.Sleep(50 * time.Millisecond)
 	start := time.Now()
 	env.write("empty.xml", "")
 	waitFor(t, "empty file handed over", func() bool { return snk.count() == 1 })
