@@ -16,10 +16,10 @@
 #      empty folder, no Gmail) after 10 s.
 #
 # Each timed figure is the median of BENCH_RUNS runs. Corpora and the venv are
-# cached under BENCH_CACHE: the first run generates them (about 5 min for the
-# 1 GB archive), later runs reuse them. Before the timed part the script waits
-# up to BENCH_LOAD_WAIT s for the 1-minute load average to fall below
-# BENCH_MAX_LOAD (the machine may be shared), and records the load.
+# cached under BENCH_CACHE: the first run generates them (about 4 min for the
+# 1 GB archive), later runs reuse them. Before each timed section the script
+# waits up to BENCH_LOAD_WAIT s for the 1-minute load average to fall below
+# BENCH_MAX_LOAD (the machine may be shared), and records the load of each run.
 #
 # Environment (all optional):
 #   BENCH_SEED=1                corpus seed (same seed, same bytes)
@@ -96,13 +96,17 @@ if [[ $HUGE_RECORDS != 0 ]] && ! skip huge; then HUGE=$(corpus "huge-$SEED-$HUGE
 
 # ---- load --------------------------------------------------------------------
 load1() { cut -d' ' -f1 /proc/loadavg; }
-waited=0
-while awk -v l="$(load1)" -v m="$MAX_LOAD" 'BEGIN{exit !(l >= m)}' && ((waited < LOAD_WAIT)); do
-	((waited == 0)) && log "load $(load1) >= $MAX_LOAD: waiting up to ${LOAD_WAIT}s"
-	sleep 15
-	waited=$((waited + 15))
-done
-log "measuring at load $(load1)"
+# settle waits (up to LOAD_WAIT s) for the load to fall below MAX_LOAD before
+# a timed section; every result records the load it was measured at.
+settle() {
+	local waited=0
+	while awk -v l="$(load1)" -v m="$MAX_LOAD" 'BEGIN{exit !(l >= m)}' && ((waited < LOAD_WAIT)); do
+		((waited == 0)) && log "load $(load1) >= $MAX_LOAD: waiting up to ${LOAD_WAIT}s"
+		sleep 15
+		waited=$((waited + 15))
+	done
+	log "$1 at load $(load1)"
+}
 
 # ---- helpers -----------------------------------------------------------------
 export DMARC_AGENT_ENRICH__DNS__OFFLINE=true
@@ -141,6 +145,7 @@ timed() {
 }
 
 # ---- 1. throughput, no output ---------------------------------------------------
+settle "throughput"
 for run in $(seq "$RUNS"); do
 	log "throughput run $run/$RUNS"
 	timed discard-1core "$run" GOMAXPROCS=1 DMARC_AGENT_PIPELINE__WORKERS=1 -- "$BIN" ingest --discard --summary json "$MIX"
@@ -190,6 +195,7 @@ else:
 wall = time.perf_counter() - t0
 print(json.dumps({"docs": sum(c for c in counts if c > 0), "failed": counts.count(-1), "wall": wall, "cpu": cpu}))
 EOF
+		settle "parsedmarc"
 		for run in $(seq "$RUNS"); do
 			log "parsedmarc run $run/$RUNS"
 			"$VENV/bin/python" "$WORK/peer.py" "$PEER" >"$WORK/peer.json"
@@ -242,6 +248,7 @@ if ! skip e2e; then
 # plain _bulk: every chunk by curl, $OS_WORKERS at a time
 ls "$WORK"/chunks/c* | xargs -P $OS_WORKERS -I{} curl -fsS -o /dev/null -H 'Content-Type: application/x-ndjson' -X POST "$OS_URL/_bulk" --data-binary @{}
 EOF
+		settle "OpenSearch"
 		for run in $(seq "$RUNS"); do
 			log "OpenSearch run $run/$RUNS"
 			wipe
@@ -254,7 +261,7 @@ EOF
 			record e2e-bulk "$run" "$WORK/time" "docs=$n" "indexed=$n"
 		done
 		if [[ -n $HUGE ]]; then
-			log "OpenSearch: the ${HUGE_RECORDS}-record report"
+			settle "OpenSearch: the ${HUGE_RECORDS}-record report"
 			wipe
 			timed huge-opensearch 1 DMARC_AGENT_DECODE__MAX_REPORT_BYTES=4294967296 -- "$BIN" ingest --opensearch "$OS_URL" --summary json "$HUGE"
 		fi
@@ -269,11 +276,11 @@ fi
 
 # ---- 4. peak RSS ------------------------------------------------------------------
 if [[ -n $ARCHIVE ]]; then
-	log "archive $ARCHIVE_SIZE"
+	settle "archive $ARCHIVE_SIZE"
 	timed archive-all 1 -- "$BIN" ingest --discard --summary json "$ARCHIVE"
 fi
 if [[ -n $HUGE ]]; then
-	log "report of $HUGE_RECORDS records"
+	settle "report of $HUGE_RECORDS records"
 	for run in $(seq "$RUNS"); do
 		timed huge-discard "$run" DMARC_AGENT_DECODE__MAX_REPORT_BYTES=4294967296 -- "$BIN" ingest --discard --summary json "$HUGE"
 	done
