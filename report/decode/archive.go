@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,12 +13,12 @@ import (
 )
 
 func (w *walker) gzip(br *bufio.Reader, name string, depth int, sc sniffCtx) error {
-	zr, err := gzip.NewReader(br)
+	zr, err := getGzip(br)
 	if err != nil {
 		w.rej(name, "corrupt gzip: "+err.Error())
 		return nil
 	}
-	defer zr.Close()
+	defer putGzip(zr)
 	return w.walk(w.capped(layerReader{zr, "gzip data"}), name, depth+1, sc)
 }
 

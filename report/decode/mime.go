@@ -78,7 +78,9 @@ func (w *walker) entity(h textproto.MIMEHeader, raw []byte, body io.Reader, name
 		}
 		return w.multipart(body, params["boundary"], name, depth)
 	case ct == "message/rfc822" || ct == "message/global":
-		return w.message(bufio.NewReaderSize(body, sniffSize), name, depth+1)
+		br := getReader(body)
+		defer putReader(br)
+		return w.message(br, name, depth+1)
 	}
 	// A leaf: an attachment, an inline body. Only a report or a container
 	// counts; text that is neither is ignored.

@@ -1,7 +1,6 @@
 package decode
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -121,7 +120,8 @@ func (w *walker) walk(r io.Reader, name string, depth int, sc sniffCtx) error {
 		w.rej(name, fmt.Sprintf("containers nested deeper than %d levels", maxDepth))
 		return nil
 	}
-	br := bufio.NewReaderSize(r, sniffSize)
+	br := getReader(r)
+	defer putReader(br) // decoding is synchronous: nothing reads br after walk returns
 	head, err := br.Peek(sniffSize)
 	if len(head) == 0 {
 		switch {
