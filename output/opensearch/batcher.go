@@ -11,25 +11,32 @@ type batch struct {
 }
 
 // batchLoop gathers items into batches bounded by BatchDocs and BatchBytes
-// and hands them to the workers. A partial batch goes out after
-// FlushInterval, or at once when a Write has handed over its last document.
-// The send to the workers blocks while all are busy: that is the
-// back-pressure that bounds memory.
+// and hands them to the workers.
+//
+// A full batch is sent at once; the send blocks while every worker is busy,
+// and that back-pressure bounds memory. A partial batch becomes due when a
+// Write has handed over its last document, or FlushInterval after its first
+// item; a due batch goes to the first worker that is free and keeps growing
+// until then. So an idle output sends each Write's documents without delay,
+// and a busy one packs the documents of many concurrent Writes into full
+// requests (one request, one translog sync on the cluster) instead of a
+// request per Write.
 func (o *Output) batchLoop() {
 	defer close(o.batches)
 	var cur *batch
+	due := false
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	send := func() {
+	send := func() { // blocking
 		if cur != nil && len(cur.items) > 0 {
-			timer.Stop()
 			o.batches <- cur
 		}
-		cur = nil
+		timer.Stop()
+		cur, due = nil, false
 	}
 	add := func(it *item) {
-		if it.call == nil {
-			send()
+		if it.call == nil { // a Write's end
+			due = cur != nil
 			return
 		}
 		if cur != nil && cur.bytes+it.size > o.cfg.BatchBytes {
@@ -46,11 +53,18 @@ func (o *Output) batchLoop() {
 		}
 	}
 	for {
+		var out chan<- *batch // nil (never ready) unless a batch is due
+		if due {
+			out = o.batches
+		}
 		select {
 		case it := <-o.items:
 			add(it)
+		case out <- cur:
+			timer.Stop()
+			cur, due = nil, false
 		case <-timer.C:
-			send()
+			due = cur != nil
 		case <-o.stop:
 			// Close: no Write can send any more; take what is queued.
 			for {

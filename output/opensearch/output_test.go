@@ -3,6 +3,7 @@ package opensearch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -402,5 +403,59 @@ func TestReady(t *testing.T) {
 	f.srv.Close()
 	if err := o.Ready(t.Context()); err == nil {
 		t.Fatal("Ready with the cluster gone: no error")
+	}
+}
+
+// With every worker busy, the documents of many concurrent Writes go out
+// together in full requests; with a worker free, a Write's last documents go
+// at once, not after FlushInterval.
+func TestBusyWorkersPackConcurrentWrites(t *testing.T) {
+	f := newFake(t)
+	f.delay = 100 * time.Millisecond
+	cfg := testConfig(f.srv.URL)
+	cfg.Workers, cfg.BatchDocs, cfg.FlushInterval = 1, 100, time.Hour
+	o := newTestOutput(t, cfg, nil)
+
+	// Idle: one small Write is sent at once (FlushInterval is an hour).
+	if res, err := o.Write(t.Context(), seq(docs("dmarc-aggregate-2026.11", 3))); err != nil || res.Indexed != 3 {
+		t.Fatalf("Write = %+v, %v", res, err)
+	}
+	if n := len(f.bulkRequests()); n != 1 {
+		t.Fatalf("%d bulk requests for one idle Write, want 1", n)
+	}
+
+	// Busy: 40 Writes of 5 documents while the only worker waits on the cluster.
+	var wg sync.WaitGroup
+	errs := make([]error, 40)
+	for i := range 40 {
+		wg.Go(func() {
+			var res output.Result
+			res, errs[i] = o.Write(t.Context(), seq(docs(fmt.Sprintf("dmarc-aggregate-w%02d", i), 5)))
+			if errs[i] == nil && res.Indexed != 5 {
+				errs[i] = fmt.Errorf("indexed %d, want 5", res.Indexed)
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Write %d: %v", i, err)
+		}
+	}
+	if got := f.docCount(); got != 203 {
+		t.Errorf("%d documents stored, want 203", got)
+	}
+	reqs := f.bulkRequests()[1:]
+	var sizes []int
+	for _, r := range reqs {
+		sizes = append(sizes, len(r))
+	}
+	// A request per Write would be 40; packing needs about 3 (the first
+	// goes while the rest gather, then full requests of 100).
+	if len(reqs) > 5 {
+		t.Errorf("%d bulk requests for 40 concurrent Writes of 5 documents (sizes %v), want at most 5", len(reqs), sizes)
+	}
+	if slices.Max(sizes) != 100 {
+		t.Errorf("largest request %d documents, want a full one of 100 (sizes %v)", slices.Max(sizes), sizes)
 	}
 }
