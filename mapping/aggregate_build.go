@@ -85,6 +85,14 @@ func appendIDField(b []byte, s string) []byte {
 // from any container and in any record order, and different reports never
 // share one.
 func (b *AggregateBuilder) Build(rec *aggregate.Record) (doc *AggregateDoc, index, id string) {
+	doc = new(AggregateDoc)
+	index, id = b.BuildInto(doc, rec)
+	return doc, index, id
+}
+
+// BuildInto is Build writing the document into doc, every field of which it
+// overwrites: callers that encode each document at once reuse one.
+func (b *AggregateBuilder) BuildInto(doc *AggregateDoc, rec *aggregate.Record) (index, id string) {
 	b.buf = appendRecord(b.buf[:0], rec)
 	sum := sha256.Sum256(b.buf)
 	key := binary.LittleEndian.Uint64(sum[:8])
@@ -107,7 +115,7 @@ func (b *AggregateBuilder) Build(rec *aggregate.Record) (doc *AggregateDoc, inde
 		b.cols = make([]string, 0, max(min(2*cap(b.cols), colChunkMax), colChunkMin, need))
 	}
 	col := columns{buf: b.cols}
-	doc = &AggregateDoc{
+	*doc = AggregateDoc{
 		Timestamp: b.meta.Begin,
 		Report:    b.meta,
 		Policy:    b.policy,
@@ -137,7 +145,7 @@ func (b *AggregateBuilder) Build(rec *aggregate.Record) (doc *AggregateDoc, inde
 		},
 	}
 	b.cols = col.buf
-	return doc, b.index, id
+	return b.index, id
 }
 
 // columns builds the parallel arrays that flatten a list of objects, in one

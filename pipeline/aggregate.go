@@ -9,8 +9,10 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/report/aggregate"
 )
 
+// builtDoc is one record's document, held by value in the sink's batches,
+// which are reused: a document costs no allocation of its own.
 type builtDoc struct {
-	doc       *mapping.AggregateDoc
+	doc       mapping.AggregateDoc
 	index, id string
 }
 
@@ -27,8 +29,9 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 			b = mapping.NewAggregateBuilder(p.d.Prefix, rep)
 			date = rep.Metadata.Begin
 		}
-		doc, index, id := b.Build(rec)
-		if err := sink.add(builtDoc{doc, index, id}); err != nil {
+		bd := sink.slot()
+		bd.index, bd.id = b.BuildInto(&bd.doc, rec)
+		if err := sink.added(); err != nil {
 			return internalError{err}
 		}
 		return nil

@@ -42,10 +42,16 @@ func (p *Pipeline) newAggSink(ctx context.Context, pr *Prepared, res *Result) *a
 	return &aggSink{p: p, ctx: ctx, pr: pr, res: res, sc: sc, cur: sc.batch}
 }
 
-// add queues one document. Its error is ours (spool, context), never the
-// input's.
-func (s *aggSink) add(bd builtDoc) error {
-	s.cur = append(s.cur, bd)
+// slot returns the place of the next document in the current batch; fill
+// it, then call added.
+func (s *aggSink) slot() *builtDoc {
+	s.cur = append(s.cur, builtDoc{})
+	return &s.cur[len(s.cur)-1]
+}
+
+// added queues the document of the last slot. Its error is ours (spool,
+// context), never the input's.
+func (s *aggSink) added() error {
 	if len(s.cur) < enrichBatch {
 		return nil
 	}
@@ -129,8 +135,8 @@ func (s *aggSink) flush(batch []builtDoc) error {
 	}
 	if e := s.p.d.Enricher; e != nil {
 		docs := s.sc.docs[:0]
-		for _, bd := range batch {
-			docs = append(docs, bd.doc)
+		for i := range batch {
+			docs = append(docs, &batch[i].doc)
 		}
 		e.Aggregate(s.ctx, docs)
 		clear(docs)
@@ -139,7 +145,8 @@ func (s *aggSink) flush(batch []builtDoc) error {
 	if err := s.ctx.Err(); err != nil {
 		return err
 	}
-	for _, bd := range batch {
+	for i := range batch {
+		bd := &batch[i]
 		var err error
 		if s.sc.js, err = bd.doc.AppendJSON(s.sc.js[:0]); err != nil {
 			return fmt.Errorf("encoding document: %w", err)
@@ -148,7 +155,7 @@ func (s *aggSink) flush(batch []builtDoc) error {
 			return err
 		}
 		s.res.Documents++
-		s.res.addAggregate(bd.doc)
+		s.res.addAggregate(&bd.doc)
 	}
 	return nil
 }
