@@ -11,6 +11,11 @@ import (
 type Config struct {
 	// Workers is the number of messages decoded and parsed at once; 0 means one per core.
 	Workers int `koanf:"workers"`
+	// InFlight is the number of messages between the source and their
+	// acknowledgement at once: being parsed, or parsed and waiting for the
+	// output. More than Workers, so that the output can pack the documents
+	// of many small reports into each bulk request.
+	InFlight int `koanf:"in_flight"`
 	// QueueSize bounds the messages waiting between sources and workers.
 	QueueSize int `koanf:"queue_size"`
 	// ShutdownGrace is how long in-flight messages may finish after a stop signal.
@@ -18,11 +23,15 @@ type Config struct {
 	// SpoolMemoryBytes is how much of one message's encoded documents are kept
 	// in memory before the rest spills to a temporary file.
 	SpoolMemoryBytes int `koanf:"spool_memory_bytes"`
+	// InFlightMemoryBytes bounds the memory of the encoded documents of all
+	// messages in flight together; beyond it, they spill to temporary files.
+	InFlightMemoryBytes int `koanf:"in_flight_memory_bytes"`
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{QueueSize: 16, ShutdownGrace: 30 * time.Second, SpoolMemoryBytes: 8 << 20}
+	return Config{QueueSize: 16, ShutdownGrace: 30 * time.Second, SpoolMemoryBytes: 8 << 20,
+		InFlight: 256, InFlightMemoryBytes: 32 << 20}
 }
 
 // EffectiveWorkers resolves Workers = 0.
@@ -31,6 +40,11 @@ func (c Config) EffectiveWorkers() int {
 		return c.Workers
 	}
 	return runtime.GOMAXPROCS(0)
+}
+
+// EffectiveInFlight is InFlight, but never fewer than the workers.
+func (c Config) EffectiveInFlight() int {
+	return max(c.InFlight, c.EffectiveWorkers())
 }
 
 // Validate checks the values.
@@ -44,6 +58,12 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownGrace < 0 {
 		errs = append(errs, fmt.Errorf("pipeline.shutdown_grace: must not be negative, got %s", c.ShutdownGrace))
+	}
+	if c.InFlight <= 0 {
+		errs = append(errs, fmt.Errorf("pipeline.in_flight: must be positive, got %d", c.InFlight))
+	}
+	if c.InFlightMemoryBytes <= 0 {
+		errs = append(errs, fmt.Errorf("pipeline.in_flight_memory_bytes: must be positive, got %d", c.InFlightMemoryBytes))
 	}
 	if c.SpoolMemoryBytes <= 0 {
 		errs = append(errs, fmt.Errorf("pipeline.spool_memory_bytes: must be positive, got %d", c.SpoolMemoryBytes))

@@ -63,6 +63,10 @@ type Pipeline struct {
 	cfg Config
 	d   Deps
 	log *slog.Logger
+	// cpu holds a token per message being parsed: at most Workers at once,
+	// however many messages are in flight.
+	cpu    chan struct{}
+	budget *memBudget
 }
 
 // New returns a pipeline.
@@ -73,7 +77,8 @@ func New(cfg Config, d Deps) *Pipeline {
 	if d.TempDir == "" {
 		d.TempDir = os.TempDir()
 	}
-	return &Pipeline{cfg: cfg, d: d, log: d.Logger.With("component", "pipeline")}
+	return &Pipeline{cfg: cfg, d: d, log: d.Logger.With("component", "pipeline"),
+		cpu: make(chan struct{}, cfg.EffectiveWorkers()), budget: newMemBudget(cfg.InFlightMemoryBytes)}
 }
 
 // Process implements Processor.

@@ -43,7 +43,14 @@ func (e internalError) Unwrap() error { return e.err }
 
 // Prepare decodes and parses every report of msg into the spool.
 func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared {
-	pr := &Prepared{msg: msg, spool: newSpool(p.cfg.SpoolMemoryBytes, p.d.TempDir)}
+	pr := &Prepared{msg: msg, spool: newSpool(p.cfg.SpoolMemoryBytes, p.d.TempDir, p.budget)}
+	select {
+	case p.cpu <- struct{}{}:
+		defer func() { <-p.cpu }()
+	case <-ctx.Done():
+		pr.err = fmt.Errorf("waiting to process %s: %w", msg.ID, ctx.Err())
+		return pr
+	}
 	rc, err := msg.Open(ctx)
 	if err != nil {
 		pr.err = fmt.Errorf("opening %s: %w", msg.ID, err)

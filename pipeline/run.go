@@ -77,11 +77,13 @@ func (r *Runner) Run(ctx context.Context, once bool) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 
-	workers := r.cfg.EffectiveWorkers()
-	r.log.Info("pipeline started", "workers", workers, "queue_size", r.cfg.QueueSize, "sources", len(r.sources), "once", once)
+	// One goroutine per message in flight; the processor parses at most
+	// Workers of them at once, the rest wait for the output.
+	inFlight := r.cfg.EffectiveInFlight()
+	r.log.Info("pipeline started", "workers", r.cfg.EffectiveWorkers(), "in_flight", inFlight, "queue_size", r.cfg.QueueSize, "sources", len(r.sources), "once", once)
 
 	var wg sync.WaitGroup
-	for range workers {
+	for range inFlight {
 		wg.Go(func() { r.work(stopCtx, workCtx, queue) })
 	}
 	finished := make(chan struct{})

@@ -105,9 +105,11 @@ func (f procFunc) Process(ctx context.Context, msg collector.Message) collector.
 	return f(ctx, msg)
 }
 
+// testConfig has as many messages in flight as workers, so that a blocked
+// processor blocks the runner.
 func testConfig(workers, queue int, grace time.Duration) Config {
 	c := DefaultConfig()
-	c.Workers, c.QueueSize, c.ShutdownGrace = workers, queue, grace
+	c.Workers, c.InFlight, c.QueueSize, c.ShutdownGrace = workers, workers, queue, grace
 	return c
 }
 

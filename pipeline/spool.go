@@ -16,10 +16,14 @@ import (
 // spool holds the encoded documents of one message until every report in it
 // has been parsed, so a report is handed to the output whole or not at all.
 // The first memLimit bytes stay in memory; the rest spills to a temporary
-// file, so a report of a million records needs little memory.
+// file, so a report of a million records needs little memory. The memory of
+// all spools comes from one budget shared by the messages in flight: when it
+// is spent, a spool spills to its file at once.
 type spool struct {
 	memLimit int
 	tempDir  string
+	budget   *memBudget
+	held     int // bytes of chunk capacity taken from budget
 	// chunks hold the in-memory part, filled in order. Chunks rather than one
 	// growing slice: nothing is copied as the spool grows, and each byte is
 	// allocated once.
@@ -38,8 +42,8 @@ const (
 	chunkMax = 1 << 20
 )
 
-func newSpool(memLimit int, tempDir string) *spool {
-	return &spool{memLimit: memLimit, tempDir: tempDir}
+func newSpool(memLimit int, tempDir string, budget *memBudget) *spool {
+	return &spool{memLimit: memLimit, tempDir: tempDir, budget: budget}
 }
 
 // mark is a position to roll back to when a report turns out invalid.
@@ -71,7 +75,10 @@ func (s *spool) mark() (mark, error) {
 
 // rollback drops everything added after m.
 func (s *spool) rollback(m mark) error {
-	clear(s.chunks[m.chunks:]) // release the chunks started after m
+	for _, c := range s.chunks[m.chunks:] { // release the chunks started after m
+		s.release(cap(c))
+	}
+	clear(s.chunks[m.chunks:])
 	s.chunks = s.chunks[:m.chunks]
 	if m.chunks > 0 {
 		s.chunks[m.chunks-1] = s.chunks[m.chunks-1][:m.chunkLen]
@@ -101,11 +108,12 @@ func (s *spool) rollback(m mark) error {
 func (s *spool) add(index, id string, body []byte) error {
 	s.count++
 	if need := len(index) + len(id) + len(body) + 3*binary.MaxVarintLen64; s.file == nil && s.memLen+need <= s.memLimit {
-		c := s.room(need)
-		n0 := len(*c)
-		*c = appendField(appendField(appendField(*c, index), id), body)
-		s.memLen += len(*c) - n0
-		return nil
+		if c := s.room(need); c != nil {
+			n0 := len(*c)
+			*c = appendField(appendField(appendField(*c, index), id), body)
+			s.memLen += len(*c) - n0
+			return nil
+		}
 	}
 	if s.file == nil {
 		f, err := os.CreateTemp(s.tempDir, "dmarc-agent-spool-*")
@@ -132,14 +140,24 @@ func (s *spool) writeHeader(n int) {
 	s.w.Write(s.hdr[:k])
 }
 
-// room returns the last chunk, or a new one, with at least need bytes free.
+// room returns the last chunk, or a new one, with at least need bytes free;
+// nil when a new chunk is needed and the shared budget cannot pay for it.
 func (s *spool) room(need int) *[]byte {
 	if n := len(s.chunks); n == 0 || cap(s.chunks[n-1])-len(s.chunks[n-1]) < need {
 		size := chunkMin << min(len(s.chunks), 16)
 		size = max(min(size, chunkMax, s.memLimit-s.memLen), need)
+		if !s.budget.take(size) {
+			return nil
+		}
+		s.held += size
 		s.chunks = append(s.chunks, make([]byte, 0, size))
 	}
 	return &s.chunks[len(s.chunks)-1]
+}
+
+func (s *spool) release(n int) {
+	s.budget.give(n)
+	s.held -= n
 }
 
 func appendField[B []byte | string](dst []byte, b B) []byte {
@@ -221,6 +239,7 @@ func (s *spool) docs() iter.Seq2[output.Doc, error] {
 
 // Close releases the memory and the spool file.
 func (s *spool) Close() error {
+	s.release(s.held)
 	s.chunks, s.memLen = nil, 0
 	if s.file == nil {
 		return nil

@@ -9,7 +9,7 @@ import (
 // TestSpoolChunks fills several memory chunks, rolls back across a chunk
 // boundary, and checks order, content and that memory stays under the limit.
 func TestSpoolChunks(t *testing.T) {
-	s := newSpool(8<<20, t.TempDir())
+	s := newSpool(8<<20, t.TempDir(), nil)
 	defer s.Close()
 	body := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i%26)}, 5000+i) }
 	var want []string

@@ -20,7 +20,7 @@ func collect(t *testing.T, s *spool) []string {
 func TestSpoolSpillsAndRollsBack(t *testing.T) {
 	for _, memLimit := range []int{1 << 20, 100, 1} {
 		t.Run(fmt.Sprint(memLimit), func(t *testing.T) {
-			s := newSpool(memLimit, t.TempDir())
+			s := newSpool(memLimit, t.TempDir(), nil)
 			defer s.Close()
 			var want []string
 			for i := range 50 {

@@ -26,6 +26,8 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	fromGmail := fs.Bool("gmail", false, "re-read report mail from the Gmail mailbox of sources.gmail (processed mail included), instead of PATHs")
 	since := fs.String("since", "", "with --gmail: mail received on or after this `date` (YYYY-MM-DD)")
 	discard := fs.Bool("discard", false, "benchmarking: decode, parse, enrich and encode, then drop the documents (no output is written)")
+	cpuProfile := fs.String("cpuprofile", "", "benchmarking: write a CPU profile of the run to `file` (go tool pprof)")
+	memProfile := fs.String("memprofile", "", "benchmarking: write an allocation profile of the run to `file` (go tool pprof)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: dmarc-agent ingest [flags] PATH...\n       dmarc-agent ingest [flags] --gmail --since YYYY-MM-DD\n\nProcesses report files and folders (recursively) once.\nExit: 0 all inputs valid, 3 some rejected, 2 usage/config error, 1 fatal.")
 		fs.PrintDefaults()
@@ -87,6 +89,17 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 		src = gs
 	}
 
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "dmarc-agent ingest: --cpuprofile: %v\n", err)
+			return ExitUsage
+		}
+		defer stopProfile()
+	}
+	if *memProfile != "" {
+		defer writeMemProfile(env, *memProfile)
+	}
 	st, err := newStack(ctx, cfg, logger, nil, file.Truncate, nil)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "dmarc-agent ingest: %v\n", err)
@@ -115,7 +128,14 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 		srcErr <- nil
 	}()
 	ordered := st.files != nil // NDJSON files: same inputs, same bytes
-	processAll(ctx, st.pipeline, in, cfg.Pipeline.EffectiveWorkers(), ordered, func(res pipeline.Result) {
+	// Ordered delivery gains nothing from messages waiting in turn; otherwise
+	// many messages wait for the output at once, so that it can fill its
+	// bulk requests (the pipeline parses at most `workers` at a time).
+	inFlight := cfg.Pipeline.EffectiveInFlight()
+	if ordered {
+		inFlight = cfg.Pipeline.EffectiveWorkers()
+	}
+	processAll(ctx, st.pipeline, in, inFlight, ordered, func(res pipeline.Result) {
 		sum.Files++
 		sum.add(res)
 		progress.step()
@@ -138,8 +158,8 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	return sum.exitCode(ctx)
 }
 
-// processAll runs workers over the messages of in until it is closed, and
-// acknowledges each message after delivery. With ordered, messages are
+// processAll runs workers goroutines over the messages of in until it is
+// closed, and acknowledges each message after delivery. With ordered, messages are
 // parsed in parallel but delivered in the order they arrived.
 func processAll(ctx context.Context, p *pipeline.Pipeline, in <-chan collector.Message, workers int, ordered bool, done func(pipeline.Result)) {
 	type job struct {
