@@ -430,7 +430,11 @@ func TestBusyWorkersPackConcurrentWrites(t *testing.T) {
 	for i := range 40 {
 		wg.Go(func() {
 			var res output.Result
-			res, errs[i] = o.Write(t.Context(), seq(docs(fmt.Sprintf("dmarc-aggregate-w%02d", i), 5)))
+			ds := docs("dmarc-aggregate-2026.11", 5)
+			for j := range ds {
+				ds[j].ID = fmt.Sprintf("w%02d-%d", i, j)
+			}
+			res, errs[i] = o.Write(t.Context(), seq(ds))
 			if errs[i] == nil && res.Indexed != 5 {
 				errs[i] = fmt.Errorf("indexed %d, want 5", res.Indexed)
 			}
@@ -457,5 +461,35 @@ func TestBusyWorkersPackConcurrentWrites(t *testing.T) {
 	}
 	if slices.Max(sizes) != 100 {
 		t.Errorf("largest request %d documents, want a full one of 100 (sizes %v)", slices.Max(sizes), sizes)
+	}
+}
+
+// A request holds the documents of one index: the cluster syncs its
+// translog once per shard and request.
+func TestRequestsHoldOneIndex(t *testing.T) {
+	f := newFake(t)
+	cfg := testConfig(f.srv.URL)
+	cfg.Workers, cfg.BatchDocs = 1, 10
+	o := newTestOutput(t, cfg, nil)
+	var ds []output.Doc
+	for i := range 30 { // three months, interleaved
+		ds = append(ds, output.Doc{Index: fmt.Sprintf("dmarc-aggregate-2026.%02d", 1+i%3), ID: fmt.Sprint("id-", i), Body: []byte(`{}`)})
+	}
+	if res, err := o.Write(t.Context(), seq(ds)); err != nil || res.Indexed != 30 {
+		t.Fatalf("Write = %+v, %v", res, err)
+	}
+	reqs := f.bulkRequests()
+	for _, r := range reqs {
+		for _, l := range r {
+			if l.Index != r[0].Index {
+				t.Fatalf("a request mixes %s and %s", r[0].Index, l.Index)
+			}
+		}
+		if len(r) != 10 {
+			t.Errorf("request of %d documents for %s, want 10", len(r), r[0].Index)
+		}
+	}
+	if len(reqs) != 3 {
+		t.Errorf("%d requests, want 3", len(reqs))
 	}
 }
