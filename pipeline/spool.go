@@ -42,6 +42,10 @@ const (
 	chunkMax = 1 << 20
 )
 
+// spillBuffer buffers a spool file's writes and reads. Small: when the
+// memory budget is spent, every message in flight may have a spool file.
+const spillBuffer = 32 << 10
+
 func newSpool(memLimit int, tempDir string, budget *memBudget) *spool {
 	return &spool{memLimit: memLimit, tempDir: tempDir, budget: budget}
 }
@@ -121,7 +125,7 @@ func (s *spool) add(index, id string, body []byte) error {
 			return fmt.Errorf("creating spool file: %w", err)
 		}
 		os.Remove(f.Name()) // unlinked: the space is freed whatever happens to the process
-		s.file, s.w = f, bufio.NewWriterSize(f, 256<<10)
+		s.file, s.w = f, bufio.NewWriterSize(f, spillBuffer)
 	}
 	// The buffered writer keeps its first error: checking the last write is enough.
 	s.writeHeader(len(index))
@@ -198,7 +202,7 @@ func (s *spool) docs() iter.Seq2[output.Doc, error] {
 			yield(output.Doc{}, fmt.Errorf("rewinding spool: %w", err))
 			return
 		}
-		r := bufio.NewReaderSize(s.file, 256<<10)
+		r := bufio.NewReaderSize(s.file, spillBuffer)
 		var scratch []byte
 		var id string
 		for {
