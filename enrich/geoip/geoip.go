@@ -24,6 +24,7 @@ type reader struct {
 	db     *maxminddb.Reader
 	info   Info
 	ipv4DB bool
+	cache  *decodeCache
 }
 
 // DB answers lookups from several databases in priority order.
@@ -66,7 +67,7 @@ func (d *DB) add(db *maxminddb.Reader, path string) error {
 	if err != nil {
 		return fmt.Errorf("GeoIP database %s: %w", path, err)
 	}
-	d.readers = append(d.readers, reader{db: db, ipv4DB: db.Metadata.IPVersion == 4, info: Info{
+	d.readers = append(d.readers, reader{db: db, ipv4DB: db.Metadata.IPVersion == 4, cache: &decodeCache{}, info: Info{
 		Path:        path,
 		Type:        db.Metadata.DatabaseType,
 		Layout:      layout,
@@ -102,7 +103,7 @@ func (d *DB) Lookup(ip netip.Addr) (Record, error) {
 			}
 			continue
 		}
-		got, err := r.info.Layout.decode(res)
+		got, err := r.cache.decode(r.info.Layout, res)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r.info.Path, err))
 			continue
