@@ -7,6 +7,7 @@ package psl
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/weppos/publicsuffix-go/publicsuffix"
 )
@@ -21,6 +22,33 @@ func Normalize(name string) string {
 // Registered returns the registered domain of name (the public suffix plus
 // one label), or "" when name is empty, a bare public suffix, or malformed.
 func Registered(name string) string {
+	cache.mu.RLock()
+	d, ok := cache.m[name]
+	cache.mu.RUnlock()
+	if ok {
+		return d
+	}
+	d = registered(name)
+	cache.mu.Lock()
+	if cache.m == nil || len(cache.m) >= cacheSize {
+		cache.m = make(map[string]string, 1024)
+	}
+	cache.m[strings.Clone(name)] = strings.Clone(d) // not pinning the buffer name was cut from
+	cache.mu.Unlock()
+	return d
+}
+
+// cache remembers Registered's answers: every record of a report names the
+// same few domains (header From, DKIM and SPF domains). When full it starts
+// again empty.
+var cache struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+const cacheSize = 16384
+
+func registered(name string) string {
 	name = Normalize(name)
 	if name == "" || strings.Contains(name, "..") || strings.HasPrefix(name, ".") {
 		return ""
