@@ -89,6 +89,7 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 		src = gs
 	}
 
+	tuneGC(cfg.Pipeline.InFlightMemoryBytes)
 	if *cpuProfile != "" {
 		stopProfile, err := startCPUProfile(*cpuProfile)
 		if err != nil {

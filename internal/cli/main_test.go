@@ -20,5 +20,10 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
+	// ingest tunes the GC of its process (tuneGC) unless GOGC is set; the
+	// tests run it in this process, which keeps Go's defaults.
+	if os.Getenv("GOGC") == "" {
+		os.Setenv("GOGC", "100")
+	}
 	os.Exit(m.Run())
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 )
 
@@ -35,4 +36,18 @@ func startCPUProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// tuneGC trades memory for CPU in a one-shot ingest, unless GOGC or
+// GOMEMLIMIT is set: the collector runs at 5x the live heap rather than 2x
+// (about 14% less CPU on the benchmark corpus), and a soft limit keeps the
+// heap near 96 MiB plus twice the spool memory of the messages in flight
+// when a large report makes the live heap grow. The daemon keeps Go's
+// defaults: it is small when idle.
+func tuneGC(inFlightMemory int) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(96<<20 + 2*int64(inFlightMemory))
 }
