@@ -75,7 +75,7 @@ output:
 archive: {enabled: true, dir: %s}
 enrich:
   dns: {offline: true}
-pipeline: {workers: 2, queue_size: 4, shutdown_grace: 5s}
+pipeline: {workers: 2, in_flight: 16, queue_size: 4, shutdown_grace: 5s}
 http: {listen: %q}
 `, prefix, in, filepath.Join(dir, "dir.db"), proxy.URL, arch, addr)), 0o600)
 
@@ -83,11 +83,11 @@ http: {listen: %q}
 	valid, corrupt, copies := dropFiles(t, in, 0, 200, rand.New(rand.NewPCG(5, 6)))
 	metrics := "http://" + addr + "/metrics"
 
-	// Output down: the workers block in Write, the queue fills, the folder
-	// source stops handing over files. Nothing is acknowledged.
+	// Output down: the messages in flight block in Write, the queue fills,
+	// the folder source stops handing over files. Nothing is acknowledged.
 	waitUntil(t, "the pipeline saturated", time.Minute, func() bool {
 		m := scrape(t, metrics)
-		return value(m, "dmarc_agent_queue_depth") == 4 && value(m, "dmarc_agent_messages_in_flight") == 2
+		return value(m, "dmarc_agent_queue_depth") == 4 && value(m, "dmarc_agent_messages_in_flight") == 16
 	})
 	time.Sleep(time.Second) // a broken agent would read ahead or acknowledge now
 	m := scrape(t, metrics)
@@ -97,10 +97,10 @@ http: {listen: %q}
 	if got := value(m, "dmarc_agent_messages_total", "outcome", "delivered"); got != 0 {
 		t.Errorf("%v messages delivered while the cluster was down", got)
 	}
-	if q, f := value(m, "dmarc_agent_queue_depth"), value(m, "dmarc_agent_messages_in_flight"); q > 4 || f > 2 {
-		t.Errorf("queue %v, in flight %v: beyond the bounds (4, 2)", q, f)
+	if q, f := value(m, "dmarc_agent_queue_depth"), value(m, "dmarc_agent_messages_in_flight"); q > 4 || f > 16 {
+		t.Errorf("queue %v, in flight %v: beyond the bounds (4, 16)", q, f)
 	}
-	if pending := value(m, "dmarc_agent_dir_pending_files"); pending < float64(len(valid))-10 {
+	if pending := value(m, "dmarc_agent_dir_pending_files"); pending < float64(len(valid))-25 {
 		t.Errorf("only %v files waiting in the folder: the source read ahead", pending)
 	}
 	if rss := value(m, "process_resident_memory_bytes"); rss > 300<<20 {
