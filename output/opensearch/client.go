@@ -39,6 +39,10 @@ func newClient(ctx context.Context, cfg Config) (*opensearch.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsCfg
 	tr.MaxIdleConnsPerHost = cfg.Workers + 4
+	// No gzip of responses: requests are not compressed either, and bulk
+	// answers are small (filter_path), so compressing them costs the
+	// cluster's CPU, and ours, for nothing.
+	tr.DisableCompression = true
 
 	osCfg := opensearch.Config{
 		Addresses:      cfg.URLs,

@@ -37,6 +37,8 @@ type fakeCluster struct {
 	plugins   string // _cat/plugins answer
 	policies  map[string][]byte
 	policySeq int
+	// bulkHeaders is the query and Accept-Encoding of each bulk request.
+	bulkHeaders []string
 
 	// bulk, when set, answers the n-th bulk request (0-based) instead of
 	// the default store. Return status 0 to fall through to the store.
@@ -62,6 +64,9 @@ func (f *fakeCluster) serve(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/":
 		io.WriteString(w, `{"version":{"number":"3.6.0","distribution":"opensearch"}}`)
 	case r.URL.Path == "/_bulk":
+		f.mu.Lock()
+		f.bulkHeaders = append(f.bulkHeaders, r.URL.RawQuery+" accept-encoding="+r.Header.Get("Accept-Encoding"))
+		f.mu.Unlock()
 		f.serveBulk(w, body)
 	case strings.HasPrefix(r.URL.Path, "/_index_template/"):
 		name := strings.TrimPrefix(r.URL.Path, "/_index_template/")

@@ -493,3 +493,19 @@ func TestRequestsHoldOneIndex(t *testing.T) {
 		t.Errorf("%d requests, want 3", len(reqs))
 	}
 }
+
+// Bulk answers are asked for filtered to what is read, and not compressed:
+// the cluster's CPU is the ceiling of an ingest.
+func TestBulkAsksForLeanAnswers(t *testing.T) {
+	f := newFake(t)
+	o := newTestOutput(t, testConfig(f.srv.URL), nil)
+	if _, err := o.Write(t.Context(), seq(docs("dmarc-aggregate-2026.11", 3))); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	want := "filter_path=errors,items.*.status,items.*.error accept-encoding="
+	if len(f.bulkHeaders) != 1 || f.bulkHeaders[0] != want {
+		t.Errorf("bulk requests %q, want one with %q", f.bulkHeaders, want)
+	}
+}

@@ -68,6 +68,11 @@ func (o *Output) giveUp(items []*item, err error) {
 	}
 }
 
+// bulkPath asks for only what parseBulk reads: the cluster then writes
+// about 25 bytes per item instead of about 200 (index, id, version, shards,
+// sequence numbers), and we parse as little.
+const bulkPath = "/_bulk?filter_path=errors,items.*.status,items.*.error"
+
 // attempt sends items once and returns those to retry, with the reason.
 func (o *Output) attempt(items []*item) ([]*item, error) {
 	if err := o.EnsureTemplates(o.life); err != nil {
@@ -85,7 +90,7 @@ func (o *Output) attempt(items []*item) ([]*item, error) {
 	ctx, cancel := context.WithTimeout(o.life, attemptTimeout)
 	defer cancel()
 	t0 := time.Now()
-	res, err := o.do(ctx, http.MethodPost, "/_bulk", buf.Bytes())
+	res, err := o.do(ctx, http.MethodPost, bulkPath, buf.Bytes())
 	o.metrics.latency.Observe(time.Since(t0).Seconds())
 	if err != nil {
 		o.metrics.requests.WithLabelValues("error").Inc()
