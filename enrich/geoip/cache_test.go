@@ -52,7 +52,7 @@ func TestDecodeCacheAgreesWithDecoding(t *testing.T) {
 			}
 		}
 	}
-	if n := len(r.cache.m); n == 0 || n >= found {
+	if n := r.cache.Len(); n == 0 || n >= found {
 		t.Errorf("%d cache entries for %d found addresses: want fewer (networks share records), not none", n, found)
 	}
 }

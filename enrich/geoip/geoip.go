@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/oschwald/maxminddb-golang/v2"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/memo"
 )
 
 // Info describes one opened database, for the start-up log.
@@ -24,7 +26,7 @@ type reader struct {
 	db     *maxminddb.Reader
 	info   Info
 	ipv4DB bool
-	cache  *decodeCache
+	cache  *memo.Map[uintptr, Record] // decoded records by offset
 }
 
 // DB answers lookups from several databases in priority order.
@@ -67,7 +69,7 @@ func (d *DB) add(db *maxminddb.Reader, path string) error {
 	if err != nil {
 		return fmt.Errorf("GeoIP database %s: %w", path, err)
 	}
-	d.readers = append(d.readers, reader{db: db, ipv4DB: db.Metadata.IPVersion == 4, cache: &decodeCache{}, info: Info{
+	d.readers = append(d.readers, reader{db: db, ipv4DB: db.Metadata.IPVersion == 4, cache: memo.New[uintptr, Record](decodeCacheSize), info: Info{
 		Path:        path,
 		Type:        db.Metadata.DatabaseType,
 		Layout:      layout,
@@ -75,6 +77,24 @@ func (d *DB) add(db *maxminddb.Reader, path string) error {
 		Description: db.Metadata.Description["en"],
 	}})
 	return nil
+}
+
+// decodeCacheSize bounds each database's cache of decoded records, keyed by
+// the record's offset in the database: the same for every address of a
+// network, and for networks that share data. A domain's senders use few
+// networks, so a small cache answers most lookups.
+const decodeCacheSize = 16384
+
+// decode returns the decoded record of res, each record decoded once.
+func (r *reader) decode(res maxminddb.Result) (Record, error) {
+	if rec, ok := r.cache.Get(res.Offset()); ok {
+		return rec, nil
+	}
+	rec, err := r.info.Layout.decode(res)
+	if err == nil {
+		r.cache.Put(res.Offset(), rec)
+	}
+	return rec, err
 }
 
 // Databases describes the opened databases in priority order.
@@ -103,7 +123,7 @@ func (d *DB) Lookup(ip netip.Addr) (Record, error) {
 			}
 			continue
 		}
-		got, err := r.cache.decode(r.info.Layout, res)
+		got, err := r.decode(res)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r.info.Path, err))
 			continue

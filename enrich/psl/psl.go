@@ -7,9 +7,10 @@ package psl
 
 import (
 	"strings"
-	"sync"
 
 	"github.com/weppos/publicsuffix-go/publicsuffix"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/memo"
 )
 
 var opts = &publicsuffix.FindOptions{IgnorePrivate: true, DefaultRule: publicsuffix.DefaultRule}
@@ -22,31 +23,17 @@ func Normalize(name string) string {
 // Registered returns the registered domain of name (the public suffix plus
 // one label), or "" when name is empty, a bare public suffix, or malformed.
 func Registered(name string) string {
-	cache.mu.RLock()
-	d, ok := cache.m[name]
-	cache.mu.RUnlock()
-	if ok {
+	if d, ok := cache.Get(name); ok {
 		return d
 	}
-	d = registered(name)
-	cache.mu.Lock()
-	if cache.m == nil || len(cache.m) >= cacheSize {
-		cache.m = make(map[string]string, 1024)
-	}
-	cache.m[strings.Clone(name)] = strings.Clone(d) // not pinning the buffer name was cut from
-	cache.mu.Unlock()
+	d := registered(name)
+	cache.Put(strings.Clone(name), strings.Clone(d)) // not pinning the buffer name was cut from
 	return d
 }
 
 // cache remembers Registered's answers: every record of a report names the
-// same few domains (header From, DKIM and SPF domains). When full it starts
-// again empty.
-var cache struct {
-	mu sync.RWMutex
-	m  map[string]string
-}
-
-const cacheSize = 16384
+// same few domains (header From, DKIM and SPF domains).
+var cache = memo.New[string, string](16384)
 
 func registered(name string) string {
 	name = Normalize(name)
