@@ -8,7 +8,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"slices"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
@@ -24,8 +23,6 @@ var savedObjects embed.FS
 // placeholder stands for the index prefix in index-pattern ids and titles.
 const placeholder = "{{prefix}}"
 
-var prefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
-
 // Bundle returns every saved object as one ndjson document, with the index
 // patterns named after prefix (<prefix>-aggregate-* ...). An empty prefix
 // means mapping.DefaultPrefix.
@@ -33,7 +30,7 @@ func Bundle(prefix string) ([]byte, error) {
 	if prefix == "" {
 		prefix = mapping.DefaultPrefix
 	}
-	if !prefixRE.MatchString(prefix) {
+	if !mapping.ValidPrefix(prefix) {
 		return nil, fmt.Errorf("index prefix %q is not a valid index name prefix (lower-case letters, digits, - _ .)", prefix)
 	}
 	names, err := fs.Glob(savedObjects, "saved_objects/*.ndjson")

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 
 	"github.com/dmarc-agent/dmarc-agent/archive"
 	"github.com/dmarc-agent/dmarc-agent/collector/dir"
@@ -85,8 +84,6 @@ func Default() Config {
 	}
 }
 
-var prefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
-
 // Validate checks every section and joins every problem.
 func (c Config) Validate() error {
 	var errs []error
@@ -96,7 +93,7 @@ func (c Config) Validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		errs = append(errs, fmt.Errorf("log.format: must be text or json, got %q", c.Log.Format))
 	}
-	if !prefixRE.MatchString(c.Index.Prefix) {
+	if !mapping.ValidPrefix(c.Index.Prefix) {
 		errs = append(errs, fmt.Errorf("index.prefix: %q is not a valid index name prefix (lower-case letters, digits, - _ .)", c.Index.Prefix))
 	}
 	for _, v := range []interface{ Validate() error }{
