@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -50,12 +49,12 @@ func runAgent(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "dmarc-agent run: unexpected argument %q\n", fs.Arg(0))
 		return ExitUsage
 	}
-	if *osURL != "" {
-		// Through the environment layer, so the value is validated like any other.
-		env.Environ = append(slices.Clone(env.Environ), config.EnvPrefix+"OUTPUT__OPENSEARCH__URLS="+*osURL)
-	}
 	cfg, logger, ok := loadConfig(env, *cfgPath)
 	if !ok {
+		return ExitUsage
+	}
+	if err := applyOpenSearchFlag(&cfg, *osURL); err != nil {
+		fmt.Fprintf(env.Stderr, "dmarc-agent run: --opensearch: %v\n", err)
 		return ExitUsage
 	}
 	if !cfg.Sources.Dir.Enabled && !cfg.Sources.Gmail.Enabled {
