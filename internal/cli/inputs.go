@@ -33,11 +33,8 @@ func walkInputs(ctx context.Context, paths []string, out chan<- collector.Messag
 				}
 				return nil
 			}
-			if path != root && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
+			if skip, serr := hidden(path, root, d); skip {
+				return serr
 			}
 			if !d.Type().IsRegular() {
 				return nil // directories are walked; devices, sockets and links are not reports
@@ -56,6 +53,19 @@ func walkInputs(ctx context.Context, paths []string, out chan<- collector.Messag
 		})
 	}
 	return bad
+}
+
+// hidden says whether the walks leave d out: a name starting with "." below
+// a root (dot files, unfinished archive copies). For a directory the error
+// is fs.SkipDir, so that nothing below it is read either.
+func hidden(path, root string, d fs.DirEntry) (bool, error) {
+	if path == root || !strings.HasPrefix(d.Name(), ".") {
+		return false, nil
+	}
+	if d.IsDir() {
+		return true, fs.SkipDir
+	}
+	return true, nil
 }
 
 func fileMessage(path string, info fs.FileInfo) collector.Message {
@@ -82,11 +92,11 @@ func countInputs(ctx context.Context, paths []string) int {
 				return fs.SkipAll
 			case err != nil:
 				return nil
-			case path != root && strings.HasPrefix(d.Name(), "."):
-				if d.IsDir() {
-					return fs.SkipDir
-				}
-			case d.Type().IsRegular():
+			}
+			if skip, serr := hidden(path, root, d); skip {
+				return serr
+			}
+			if d.Type().IsRegular() {
 				n++
 			}
 			return nil
