@@ -280,4 +280,8 @@ func TestIngestSkipsHiddenEntries(t *testing.T) {
 	if code, _, _ := runCLI(t, offline, "ingest", "--out", t.TempDir(), filepath.Join(in, ".r.xml.tmp")); code != ExitRejected {
 		t.Fatalf("explicit hidden file: exit %d, want %d", code, ExitRejected)
 	}
+	// The progress total counts what the walk sends.
+	if n := countInputs(t.Context(), []string{in, filepath.Join(in, ".r.xml.tmp")}); n != 2 {
+		t.Errorf("countInputs = %d, want 2", n)
+	}
 }
