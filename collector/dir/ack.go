@@ -107,7 +107,7 @@ func (r *run) disposeKnown(path string, e *entry, rec record) {
 	} else {
 		switch r.cfg.AfterDelivery {
 		case "move":
-			_, err = r.moveUnder(r.processed, path, e.sum)
+			err = r.moveUnder(r.processed, path, e.sum)
 		case "delete":
 			if err = os.Remove(path); errors.Is(err, os.ErrNotExist) {
 				err = nil
@@ -150,15 +150,15 @@ func (r *run) moveToFailed(path string, sum [32]byte, reason string) error {
 }
 
 // moveUnder moves path to the same relative place under dir.
-func (r *run) moveUnder(dir, path string, sum [32]byte) (string, error) {
+func (r *run) moveUnder(dir, path string, sum [32]byte) error {
 	dest, err := r.destination(dir, path, sum)
-	if err != nil || dest == "" {
-		if err == nil {
-			err = os.Remove(path) // the same file already sits there
-		}
-		return "", err
+	if err != nil {
+		return err
 	}
-	return dest, moveFile(path, dest)
+	if dest == "" {
+		return os.Remove(path) // the same file already sits there
+	}
+	return moveFile(path, dest)
 }
 
 // destination is where path goes under dir: the same relative path, or

@@ -137,17 +137,26 @@ func (r *run) handle(ev fsnotify.Event) {
 }
 
 // forget drops a removed or renamed-away path and everything under it.
+// A known file (the common case: the source's own move or delete of each
+// delivered file) is found directly; only a directory needs the scan.
 func (r *run) forget(p string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if e := r.files[p]; e != nil {
+		r.forgetLocked(p, e)
+		return
+	}
 	for q, e := range r.files {
-		if !isUnder(q, p) {
-			continue
+		if isUnder(q, p) {
+			r.forgetLocked(q, e)
 		}
-		if e.status == statusInFlight {
-			e.gone = true
-		} else {
-			delete(r.files, q)
-		}
+	}
+}
+
+func (r *run) forgetLocked(p string, e *entry) {
+	if e.status == statusInFlight {
+		e.gone = true
+	} else {
+		delete(r.files, p)
 	}
 }
