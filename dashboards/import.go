@@ -38,11 +38,11 @@ type Result struct {
 // rejected some saved objects; the Result lists them.
 var ErrObjectsFailed = errors.New("saved objects failed to import")
 
-// Import posts bundle to cfg.URL's saved-objects import API. With overwrite,
-// objects that exist are replaced (reported as updated); without it they
+// Import posts bundle to cfg.URL's saved-objects import API. With
+// cfg.Overwrite, objects that exist are replaced (reported as updated); without it they
 // fail with a conflict. The error is non-nil when the request failed or any
 // object failed; Result holds what is known either way.
-func Import(ctx context.Context, cfg Config, bundle []byte, overwrite bool) (Result, error) {
+func Import(ctx context.Context, cfg Config, bundle []byte) (Result, error) {
 	if cfg.URL == "" {
 		return Result{}, errors.New("dashboards.url is not set")
 	}
@@ -56,7 +56,7 @@ func Import(ctx context.Context, cfg Config, bundle []byte, overwrite bool) (Res
 		return Result{}, err
 	}
 	endpoint := strings.TrimRight(cfg.URL, "/") + ImportPath
-	if overwrite {
+	if cfg.Overwrite {
 		endpoint += "?overwrite=true"
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))

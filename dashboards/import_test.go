@@ -142,8 +142,8 @@ func TestImport(t *testing.T) {
 			f := &fakeDashboards{t: t, bundle: bundle, overwrite: tc.overwrite, tenant: tc.tenant, reply: tc.reply}
 			srv := httptest.NewServer(f)
 			defer srv.Close()
-			cfg := Config{URL: srv.URL + "/base/", Username: "admin", Password: "s3cret", Tenant: tc.tenant}
-			got, err := Import(context.Background(), cfg, bundle, tc.overwrite)
+			cfg := Config{URL: srv.URL + "/base/", Username: "admin", Password: "s3cret", Tenant: tc.tenant, Overwrite: tc.overwrite}
+			got, err := Import(context.Background(), cfg, bundle)
 			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Fatalf("error %v, want %q", err, tc.wantErr)
 			}
@@ -165,7 +165,7 @@ func TestImportHTTPErrors(t *testing.T) {
 		http.Error(w, `{"statusCode":403,"error":"Forbidden","message":"no permissions for tenant"}`, http.StatusForbidden)
 	}))
 	defer srv.Close()
-	_, err := Import(context.Background(), Config{URL: srv.URL, Username: "u", Password: "pw-never-shown"}, []byte("{}\n"), false)
+	_, err := Import(context.Background(), Config{URL: srv.URL, Username: "u", Password: "pw-never-shown"}, []byte("{}\n"))
 	if err == nil || !strings.Contains(err.Error(), "403 Forbidden") || !strings.Contains(err.Error(), "no permissions for tenant") {
 		t.Errorf("error %v, want the status and the body", err)
 	}
@@ -173,10 +173,10 @@ func TestImportHTTPErrors(t *testing.T) {
 		t.Errorf("error shows the password: %v", err)
 	}
 	srv.Close()
-	if _, err := Import(context.Background(), Config{URL: srv.URL}, []byte("{}\n"), false); err == nil || !strings.Contains(err.Error(), "posting saved objects") {
+	if _, err := Import(context.Background(), Config{URL: srv.URL}, []byte("{}\n")); err == nil || !strings.Contains(err.Error(), "posting saved objects") {
 		t.Errorf("closed server: error %v", err)
 	}
-	if _, err := Import(context.Background(), Config{}, nil, false); err == nil || !strings.Contains(err.Error(), "dashboards.url is not set") {
+	if _, err := Import(context.Background(), Config{}, nil); err == nil || !strings.Contains(err.Error(), "dashboards.url is not set") {
 		t.Errorf("no URL: error %v", err)
 	}
 }
@@ -191,7 +191,7 @@ func TestImportTLS(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 	ctx := context.Background()
-	if _, err := Import(ctx, Config{URL: srv.URL}, []byte("{}\n"), false); err == nil || !strings.Contains(err.Error(), "certificate") {
+	if _, err := Import(ctx, Config{URL: srv.URL}, []byte("{}\n")); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("untrusted certificate accepted: %v", err)
 	}
 	ca := filepath.Join(t.TempDir(), "ca.pem")
@@ -199,13 +199,13 @@ func TestImportTLS(t *testing.T) {
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Import(ctx, Config{URL: srv.URL, CAFile: ca}, []byte("{}\n"), false); err != nil {
+	if _, err := Import(ctx, Config{URL: srv.URL, CAFile: ca}, []byte("{}\n")); err != nil {
 		t.Errorf("with ca_file: %v", err)
 	}
-	if _, err := Import(ctx, Config{URL: srv.URL, InsecureSkipVerify: true}, []byte("{}\n"), false); err != nil {
+	if _, err := Import(ctx, Config{URL: srv.URL, InsecureSkipVerify: true}, []byte("{}\n")); err != nil {
 		t.Errorf("with insecure_skip_verify: %v", err)
 	}
-	if _, err := Import(ctx, Config{URL: srv.URL, CAFile: filepath.Join(t.TempDir(), "none.pem")}, nil, false); err == nil || !strings.Contains(err.Error(), "ca_file") {
+	if _, err := Import(ctx, Config{URL: srv.URL, CAFile: filepath.Join(t.TempDir(), "none.pem")}, nil); err == nil || !strings.Contains(err.Error(), "ca_file") {
 		t.Errorf("missing CA file: %v", err)
 	}
 }

@@ -94,7 +94,7 @@ func dashboardsImport(ctx context.Context, env Env, args []string) int {
 	}
 	logger = logger.With("component", "dashboards")
 	logger.Info("importing saved objects", "url", dc.URL, "tenant", dc.Tenant, "overwrite", dc.Overwrite, "index_prefix", cfg.Index.Prefix)
-	res, err := dashboards.Import(ctx, dc, bundle, dc.Overwrite)
+	res, err := dashboards.Import(ctx, dc, bundle)
 	printImport(env.Stdout, res)
 	switch {
 	case errors.Is(err, dashboards.ErrObjectsFailed):
