@@ -6,31 +6,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 )
 
 // osClient talks to the node; main_test.go closes its idle connections.
 var osClient = &http.Client{Timeout: time.Minute}
-
-// openSearch returns the URL of the real node, or skips the test when none
-// is configured (fails instead when DMARC_AGENT_REQUIRE_OPENSEARCH=1).
-func openSearch(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("OPENSEARCH_URL")
-	if u == "" {
-		if os.Getenv("DMARC_AGENT_REQUIRE_OPENSEARCH") == "1" {
-			t.Fatal("DMARC_AGENT_REQUIRE_OPENSEARCH=1 but OPENSEARCH_URL is not set")
-		}
-		t.Skip("OPENSEARCH_URL is not set: skipping the aggregations on a real OpenSearch node (make test starts one)")
-	}
-	return strings.TrimRight(u, "/")
-}
 
 // call sends one request and decodes the JSON answer; any status but 200 fails.
 func call(t *testing.T, method, url string, body any, out any) {
@@ -136,7 +122,7 @@ func installFixtures(t *testing.T, base, prefix string) {
 // checks that every bucket level returned buckets and every metric a value.
 // Saved searches must return documents holding each of their columns.
 func TestVisualisationsOnOpenSearch(t *testing.T) {
-	base := openSearch(t)
+	base := testcluster.URL(t)
 	prefix := fmt.Sprintf("dashtest-%d", time.Now().UnixNano())
 	installFixtures(t, base, prefix)
 
