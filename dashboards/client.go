@@ -1,13 +1,11 @@
 package dashboards
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"time"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/tlsconf"
 )
 
 // requestTimeout bounds one import request, large bundles included.
@@ -16,20 +14,9 @@ const requestTimeout = 2 * time.Minute
 // newHTTPClient builds the client for cfg: system roots plus cfg.CAFile,
 // verification on unless cfg.InsecureSkipVerify.
 func newHTTPClient(cfg Config) (*http.Client, error) {
-	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // opt-in only
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("reading dashboards.ca_file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("dashboards.ca_file %s: no PEM certificate found", cfg.CAFile)
-		}
-		tlsCfg.RootCAs = pool
+	tlsCfg, err := tlsconf.Client(cfg.CAFile, cfg.InsecureSkipVerify, "dashboards.ca_file")
+	if err != nil {
+		return nil, err
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsCfg

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +14,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/opensearch-project/opensearch-go/v4"
 	"github.com/opensearch-project/opensearch-go/v4/signer/awsv2"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/tlsconf"
 )
 
 // attemptTimeout bounds one HTTP round trip, so a stalled connection turns
@@ -77,20 +78,9 @@ func newClient(ctx context.Context, cfg Config) (*opensearch.Client, error) {
 // tlsConfig returns the client TLS settings: verification on unless asked
 // otherwise, an extra CA file, and a client certificate.
 func tlsConfig(c TLSConfig) (*tls.Config, error) {
-	t := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // opt-in, documented
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("reading output.opensearch.tls.ca_file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("output.opensearch.tls.ca_file %s: no PEM certificate found", c.CAFile)
-		}
-		t.RootCAs = pool
+	t, err := tlsconf.Client(c.CAFile, c.InsecureSkipVerify, "output.opensearch.tls.ca_file")
+	if err != nil {
+		return nil, err
 	}
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		return nil, fmt.Errorf("output.opensearch.tls: cert_file and key_file go together")
