@@ -31,7 +31,7 @@ func init() {
 }
 
 // errNoSource is a configuration error: the agent would have nothing to do.
-var errNoSource = errors.New("no source is enabled: set sources.dir.enabled or sources.gmail.enabled")
+var errNoSource = errors.New("no source is enabled: set sources.dir.enabled, sources.gmail.enabled or sources.imap.enabled")
 
 func runAgent(ctx context.Context, env Env, args []string) int {
 	fs := newFlagSet("run", env)
@@ -57,7 +57,7 @@ func runAgent(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "dmarc-agent run: --opensearch: %v\n", err)
 		return ExitUsage
 	}
-	if !cfg.Sources.Dir.Enabled && !cfg.Sources.Gmail.Enabled {
+	if !cfg.Sources.Dir.Enabled && !cfg.Sources.Gmail.Enabled && !cfg.Sources.IMAP.Enabled {
 		fmt.Fprintf(env.Stderr, "dmarc-agent: %v\n", errNoSource)
 		return ExitUsage
 	}
@@ -135,6 +135,13 @@ func buildSources(ctx context.Context, cfg config.Config, logger *slog.Logger, r
 			return nil, err
 		}
 		sources = append(sources, g)
+	}
+	if cfg.Sources.IMAP.Enabled {
+		s, err := newIMAPSource(cfg, logger, reg)
+		if err != nil {
+			return nil, err
+		}
+		sources = append(sources, s)
 	}
 	return sources, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail"
+	"github.com/dmarc-agent/dmarc-agent/collector/imap"
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
 	"github.com/dmarc-agent/dmarc-agent/output/file"
 	"github.com/dmarc-agent/dmarc-agent/pipeline"
@@ -25,4 +26,9 @@ func buildProcessor(ctx context.Context, cfg config.Config, logger *slog.Logger,
 // newGmailSource returns the Gmail source.
 func newGmailSource(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (collector.Source, error) {
 	return gmail.New(ctx, cfg.Sources.Gmail, gmail.Options{}, logger, reg)
+}
+
+// newIMAPSource returns the IMAP source.
+func newIMAPSource(cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (collector.Source, error) {
+	return imap.New(cfg.Sources.IMAP, logger, reg)
 }

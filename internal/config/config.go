@@ -12,6 +12,7 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/archive"
 	"github.com/dmarc-agent/dmarc-agent/collector/dir"
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail"
+	"github.com/dmarc-agent/dmarc-agent/collector/imap"
 	"github.com/dmarc-agent/dmarc-agent/dashboards"
 	"github.com/dmarc-agent/dmarc-agent/enrich"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
@@ -65,6 +66,7 @@ type OutputConfig struct {
 type SourcesConfig struct {
 	Dir   dir.Config   `koanf:"dir"`
 	Gmail gmail.Config `koanf:"gmail"`
+	IMAP  imap.Config  `koanf:"imap"`
 }
 
 // Default returns the built-in configuration: NDJSON output, no sources.
@@ -76,7 +78,7 @@ func Default() Config {
 		Reports:    ReportsConfig{Failure: failure.DefaultConfig()},
 		Enrich:     enrich.DefaultConfig(),
 		Output:     OutputConfig{File: file.DefaultConfig(), OpenSearch: opensearch.DefaultConfig()},
-		Sources:    SourcesConfig{Dir: dir.DefaultConfig(), Gmail: gmail.DefaultConfig()},
+		Sources:    SourcesConfig{Dir: dir.DefaultConfig(), Gmail: gmail.DefaultConfig(), IMAP: imap.DefaultConfig()},
 		Pipeline:   pipeline.DefaultConfig(),
 		Archive:    archive.DefaultConfig(),
 		HTTP:       server.DefaultConfig(),
@@ -98,7 +100,7 @@ func (c Config) Validate() error {
 	}
 	for _, v := range []interface{ Validate() error }{
 		c.Decode, c.Reports.Failure, c.Enrich, c.Output.File, c.Output.OpenSearch,
-		c.Sources.Dir, c.Sources.Gmail, c.Pipeline, c.Archive, c.HTTP, c.Dashboards,
+		c.Sources.Dir, c.Sources.Gmail, c.Sources.IMAP, c.Pipeline, c.Archive, c.HTTP, c.Dashboards,
 	} {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, err)
