@@ -61,7 +61,11 @@ install_dovecot() {
 }
 
 running() {
-	[[ -s $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
+	local pid
+	[[ -s $PIDFILE ]] || return 1
+	pid=$(cat "$PIDFILE")
+	# A killed master that nobody reaped yet is a zombie: not running.
+	[[ -r /proc/$pid/stat ]] && ! grep -q ') Z ' "/proc/$pid/stat"
 }
 
 settings() {
@@ -166,12 +170,15 @@ start() {
 		settings
 		return
 	fi
+	# A master killed by a crash may linger as an unreaped zombie; dovecot
+	# itself would take its pid file for a running instance.
+	rm -f "$PIDFILE"
 	write_config
 	log "starting Dovecot $(dovecot --version | cut -d' ' -f1) as $RUN_USER on 127.0.0.1:$PORT (STARTTLS) and :$TLS_PORT (TLS)"
 	if [[ $(id -u) -eq 0 && $RUN_USER != root ]]; then
-		runuser -u "$RUN_USER" -- dovecot -c "$CONF" || { tail -n 20 "$STATE/log/dovecot.log" >&2; die "dovecot did not start"; }
+		runuser -u "$RUN_USER" -- dovecot -c "$CONF" </dev/null >>"$STATE/log/dovecot.out" 2>&1 || { tail -n 20 "$STATE/log/dovecot.log" >&2; die "dovecot did not start"; }
 	else
-		dovecot -c "$CONF" || { tail -n 20 "$STATE/log/dovecot.log" >&2; die "dovecot did not start"; }
+		dovecot -c "$CONF" </dev/null >>"$STATE/log/dovecot.out" 2>&1 || { tail -n 20 "$STATE/log/dovecot.log" >&2; die "dovecot did not start"; }
 	fi
 	local deadline=$((SECONDS + TIMEOUT))
 	until (exec 3<>"/dev/tcp/127.0.0.1/$TLS_PORT") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do
