@@ -44,6 +44,8 @@ func (s *Source) connect(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	s.metrics.connects.WithLabelValues("ok").Inc()
+	s.log.Debug("imap connected", "server", s.cfg.address(), "tls", s.cfg.TLS, "username", s.cfg.Username,
+		"mailbox", s.cfg.Mailbox, "uid_validity", ss.validity, "uid_next", ss.uidNext, "idle", ss.c.Caps().Has(imap.CapIdle))
 	return ss, nil
 }
 

@@ -1,0 +1,233 @@
+package imap_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/collector/imap"
+	"github.com/dmarc-agent/dmarc-agent/internal/secret"
+)
+
+// consumer plays the pipeline without an output: a message holding
+// "<feedback>" or an attachment is delivered, any other is rejected.
+type consumer struct {
+	mu        sync.Mutex
+	delivered []string // subjects
+	rejected  []string
+}
+
+func (c *consumer) drain(ctx context.Context, src collector.Source) error {
+	out := make(chan collector.Message)
+	errc := make(chan error, 1)
+	go func() { errc <- src.Run(ctx, out, true); close(out) }()
+	for m := range out {
+		rc, err := m.Open(ctx)
+		if err != nil {
+			m.Ack(ctx, collector.Outcome{Err: err})
+			continue
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		c.mu.Lock()
+		if bytes.Contains(b, []byte("<feedback>")) || bytes.Contains(b, []byte("Content-Disposition: attachment")) {
+			c.delivered = append(c.delivered, m.Name)
+			c.mu.Unlock()
+			m.Ack(ctx, collector.Outcome{})
+		} else {
+			c.rejected = append(c.rejected, m.Name)
+			c.mu.Unlock()
+			m.Ack(ctx, collector.Outcome{Err: collector.ErrNoReport, Reason: "no report"})
+		}
+	}
+	return <-errc
+}
+
+func baseConfig(t *testing.T, d dovecot, box string) imap.Config {
+	cfg := imap.DefaultConfig()
+	cfg.Enabled = true
+	cfg.Host, cfg.Port = d.host(), d.port()
+	cfg.CAFile = d.caFile
+	cfg.Username, cfg.Password = d.user, secret.String(d.password)
+	cfg.Mailbox = box
+	cfg.StateFile = filepath.Join(t.TempDir(), "state.json")
+	cfg.AckFlushInterval = 50 * time.Millisecond
+	cfg.Retry = imap.RetryConfig{InitialInterval: 10 * time.Millisecond, MaxInterval: 50 * time.Millisecond, MaxAttempts: 1}
+	return cfg
+}
+
+func runOnce(t *testing.T, cfg imap.Config, logs io.Writer) (*consumer, error) {
+	t.Helper()
+	if logs == nil {
+		logs = io.Discard
+	}
+	src, err := imap.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := &consumer{}
+	return c, c.drain(ctx, src)
+}
+
+// TLS verification is on: the self-signed server certificate fails without
+// its CA file, for implicit TLS and STARTTLS alike, and passes with it.
+func TestTLSVerification(t *testing.T) {
+	d := server(t)
+	box := d.mailbox(t)
+	appendAll(t, d.client(t), box, [][]byte{reportMail("tls-1")})
+	for _, mode := range []string{"implicit", "starttls"} {
+		t.Run(mode, func(t *testing.T) {
+			cfg := baseConfig(t, d, box)
+			cfg.TLS = mode
+			if mode == "starttls" {
+				cfg.Port = portOf(d.starttlsAddr)
+			}
+			cfg.CAFile = ""
+			_, err := runOnce(t, cfg, nil)
+			if err == nil || !strings.Contains(err.Error(), "x509: certificate signed by unknown authority") {
+				t.Fatalf("unknown CA: got %v, want a certificate verification error", err)
+			}
+			cfg.CAFile = d.caFile
+			c, err := runOnce(t, cfg, nil)
+			if err != nil {
+				t.Fatalf("with the CA file: %v", err)
+			}
+			if mode == "implicit" && len(c.delivered) != 1 {
+				t.Errorf("delivered %v, want the one report", c.delivered)
+			}
+		})
+	}
+}
+
+// move puts delivered mail in the processed folder and mail without a
+// report in the failed folder, both created on the way; delete removes
+// delivered mail and leaves the rest flagged failed.
+func TestMoveAndDelete(t *testing.T) {
+	d := server(t)
+	mails := [][]byte{reportMail("mv-1"), plainMail(1), reportMail("mv-2"), reportMail("mv-3"), plainMail(2)}
+	t.Run("move", func(t *testing.T) {
+		box := d.mailbox(t)
+		c := d.client(t)
+		appendAll(t, c, box, mails)
+		cfg := baseConfig(t, d, box)
+		cfg.AfterDelivery, cfg.ProcessedFolder, cfg.FailedFolder = "move", box+"/done", box+"/failed"
+		cons, err := runOnce(t, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cons.delivered) != 3 || len(cons.rejected) != 2 {
+			t.Fatalf("delivered %v, rejected %v", cons.delivered, cons.rejected)
+		}
+		if n, done, failed := count(t, c, box), count(t, c, box+"/done"), count(t, c, box+"/failed"); n != 0 || done != 3 || failed != 2 {
+			t.Errorf("mailbox %d, done %d, failed %d; want 0, 3, 2", n, done, failed)
+		}
+		if cons, err := runOnce(t, cfg, nil); err != nil || len(cons.delivered)+len(cons.rejected) != 0 {
+			t.Errorf("second run: %v, delivered %v, rejected %v", err, cons.delivered, cons.rejected)
+		}
+	})
+	t.Run("delete", func(t *testing.T) {
+		box := d.mailbox(t)
+		c := d.client(t)
+		uids := appendAll(t, c, box, mails)
+		cfg := baseConfig(t, d, box)
+		cfg.AfterDelivery = "delete"
+		if _, err := runOnce(t, cfg, nil); err != nil {
+			t.Fatal(err)
+		}
+		flags := flagsOf(t, c, box)
+		if len(flags) != 2 || !has(flags[uids[1]], "$DmarcFailed") || !has(flags[uids[4]], "$DmarcFailed") {
+			t.Errorf("left in the mailbox: %v; want the two ordinary mails, flagged failed", flags)
+		}
+	})
+}
+
+// A wrong password fails the login with a clear error; neither the error nor
+// the debug log shows the password, nor does a successful run's log.
+func TestPasswordNeverLogged(t *testing.T) {
+	d := server(t)
+	box := d.mailbox(t)
+	appendAll(t, d.client(t), box, [][]byte{reportMail("pw-1")})
+	var logs bytes.Buffer
+	cfg := baseConfig(t, d, box)
+	cfg.Password = "wrong-Secret-1234"
+	_, err := runOnce(t, cfg, &logs)
+	if err == nil || !strings.Contains(err.Error(), "logging in to imap server") {
+		t.Fatalf("got %v, want a login error", err)
+	}
+	if strings.Contains(err.Error()+logs.String(), "wrong-Secret-1234") {
+		t.Errorf("password leaked: %v\n%s", err, logs.String())
+	}
+
+	logs.Reset()
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pwFile, []byte(d.password+"\n"), 0o600)
+	cfg = baseConfig(t, d, box)
+	cfg.Password, cfg.PasswordFile = "", pwFile
+	if _, err := runOnce(t, cfg, &logs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "level=DEBUG") || strings.Contains(logs.String(), d.password) {
+		t.Errorf("debug log without debug lines or with the password:\n%s", logs.String())
+	}
+}
+
+// Ack outcomes that are transient keep the mail unflagged and listed for
+// retry; the next pass delivers it.
+func TestTransientOutcomeRetried(t *testing.T) {
+	d := server(t)
+	box := d.mailbox(t)
+	c := d.client(t)
+	uids := appendAll(t, c, box, [][]byte{reportMail("tr-1"), reportMail("tr-2")})
+	cfg := baseConfig(t, d, box)
+	src, err := imap.New(cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	out := make(chan collector.Message)
+	errc := make(chan error, 1)
+	go func() { errc <- src.Run(ctx, out, true); close(out) }()
+	first := true
+	for m := range out {
+		if first {
+			m.Ack(ctx, collector.Outcome{Err: errors.New("output down")})
+			first = false
+			continue
+		}
+		m.Ack(ctx, collector.Outcome{})
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	flags := flagsOf(t, c, box)
+	if has(flags[uids[0]], "$DmarcProcessed") || !has(flags[uids[1]], "$DmarcProcessed") {
+		t.Fatalf("flags after the first pass: %v", flags)
+	}
+	st, _ := os.ReadFile(cfg.StateFile)
+	if !strings.Contains(string(st), `"retry"`) {
+		t.Errorf("state without the retry: %s", st)
+	}
+	cons, err := runOnce(t, cfg, nil)
+	if err != nil || len(cons.delivered) != 1 {
+		t.Fatalf("second pass: %v, delivered %v", err, cons.delivered)
+	}
+	if flags := flagsOf(t, c, box); !has(flags[uids[0]], "$DmarcProcessed") {
+		t.Errorf("retried mail not flagged: %v", flags)
+	}
+}
+
+func portOf(addr string) int {
+	d := dovecot{addr: addr}
+	return d.port()
+}
