@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command (make test). On a fresh machine it installs and
 # starts what the tests need: a real OpenSearch node from Maven Central
-# (scripts/opensearch-dev.sh), then runs every Go test with the node
+# (scripts/opensearch-dev.sh) and a real Dovecot IMAP server from the Debian
+# package (scripts/imap-dev.sh), then runs every Go test with the node
 # required, then each fuzz target briefly, then stops the node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,13 @@ export OPENSEARCH_URL="$url"
 export DMARC_AGENT_REQUIRE_OPENSEARCH=1
 export OPENSEARCH_DEV_SCRIPT="$PWD/scripts/opensearch-dev.sh"
 echo "OpenSearch at $OPENSEARCH_URL"
+
+echo "== starting Dovecot (IMAP source tests)"
+imap_env=$(bash scripts/imap-dev.sh start)
+trap 'bash scripts/imap-dev.sh stop || true; bash scripts/opensearch-dev.sh stop || true' EXIT
+while IFS= read -r line; do export "$line"; done <<<"$imap_env"
+export DMARC_AGENT_REQUIRE_IMAP=1
+echo "Dovecot at $IMAP_TEST_ADDR"
 
 echo "== go test"
 go test -count=1 -timeout 30m ./...
