@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -12,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/collector/imap"
@@ -230,4 +234,143 @@ func TestTransientOutcomeRetried(t *testing.T) {
 func portOf(addr string) int {
 	d := dovecot{addr: addr}
 	return d.port()
+}
+
+// Flag commands are grouped: ack_batch UIDs per UID STORE, the rest at the
+// end of the pass; the counters say what happened.
+func TestAcksBatchedAndCounted(t *testing.T) {
+	d := server(t)
+	box := d.mailbox(t)
+	c := d.client(t)
+	var mails [][]byte
+	for i := range 30 {
+		mails = append(mails, reportMail(fmt.Sprintf("batch-%02d", i)))
+	}
+	mails = append(mails, plainMail(1))
+	uids := appendAll(t, c, box, mails)
+	cfg := baseConfig(t, d, box)
+	cfg.AckBatch, cfg.AckFlushInterval = 8, time.Hour
+	reg := prometheus.NewRegistry()
+	src, err := imap.New(cfg, nil, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons := &consumer{}
+	if err := cons.drain(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	flags := flagsOf(t, c, box)
+	for i, u := range uids {
+		if want := i < 30; has(flags[u], "$DmarcProcessed") != want || has(flags[u], "$DmarcFailed") == want {
+			t.Errorf("mail %d: flags %v", i, flags[u])
+		}
+	}
+	want := `
+# HELP dmarc_agent_imap_ack_commands_total Batched flag, move and delete commands sent after delivery, by action and result (ok, error).
+# TYPE dmarc_agent_imap_ack_commands_total counter
+dmarc_agent_imap_ack_commands_total{action="flag",result="ok"} 5
+# HELP dmarc_agent_imap_messages_total IMAP messages handled, by outcome (delivered, rejected, retry).
+# TYPE dmarc_agent_imap_messages_total counter
+dmarc_agent_imap_messages_total{outcome="delivered"} 30
+dmarc_agent_imap_messages_total{outcome="rejected"} 1
+# HELP dmarc_agent_imap_full_syncs_total Listings of the whole selection (first run, another mailbox, UIDVALIDITY changed).
+# TYPE dmarc_agent_imap_full_syncs_total counter
+dmarc_agent_imap_full_syncs_total 1
+`
+	// 31 acks, flushed at 8, 16, 24 (delivered) and at the end: the last 6
+	// delivered plus the failed one, two commands.
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
+		"dmarc_agent_imap_ack_commands_total", "dmarc_agent_imap_messages_total", "dmarc_agent_imap_full_syncs_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+// A message bigger than max_memory_bytes is spooled to a temporary file
+// and arrives whole.
+func TestLargeMessageSpooled(t *testing.T) {
+	d := server(t)
+	box := d.mailbox(t)
+	big := attachmentMail("Report domain: big", "big.xml", "text/xml", bytes.Repeat(aggregateXML("big-1"), 40))
+	appendAll(t, d.client(t), box, [][]byte{big})
+	cfg := baseConfig(t, d, box)
+	cfg.MaxMemoryBytes = 4096
+	src, err := imap.New(cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make(chan collector.Message)
+	errc := make(chan error, 1)
+	ctx := context.Background()
+	go func() { errc <- src.Run(ctx, out, true); close(out) }()
+	n := 0
+	for m := range out {
+		n++
+		rc, err := m.Open(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, isFile := rc.(*os.File); !isFile {
+			t.Errorf("a %d-byte message was not spooled to a file", len(big))
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(b, big) {
+			t.Errorf("got %d bytes, want the %d appended", len(b), len(big))
+		}
+		m.Ack(ctx, collector.Outcome{})
+	}
+	if err := <-errc; err != nil || n != 1 {
+		t.Fatalf("run: %v, %d messages", err, n)
+	}
+}
+
+// Without new mail, IDLE is ended and a pass made every idle_restart; with
+// idle off, polling finds new mail.
+func TestIdleRestartAndPolling(t *testing.T) {
+	d := server(t)
+	for _, idle := range []bool{true, false} {
+		t.Run(fmt.Sprint("idle=", idle), func(t *testing.T) {
+			box := d.mailbox(t)
+			cfg := baseConfig(t, d, box)
+			cfg.IDLE, cfg.PollInterval, cfg.IdleRestart = idle, time.Hour, 200*time.Millisecond
+			if !idle {
+				cfg.PollInterval = 200 * time.Millisecond
+			}
+			logs := newLogBuffer()
+			src, err := imap.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			out := make(chan collector.Message)
+			errc := make(chan error, 1)
+			passes := logs.next("imap pass done")
+			go func() { errc <- src.Run(ctx, out, false) }()
+			for i := range 3 {
+				if idle { // three idles with nothing arriving: re-issued without new mail
+					passes = logs.next("imap idling")
+				}
+				select {
+				case <-passes:
+				case <-time.After(30 * time.Second):
+					t.Fatalf("wait %d did not end:\n%s", i, logs.String())
+				}
+				passes = logs.next("imap pass done")
+			}
+			appendAll(t, d.client(t), box, [][]byte{reportMail("poll-1")})
+			select {
+			case m := <-out:
+				m.Ack(ctx, collector.Outcome{})
+			case <-time.After(30 * time.Second):
+				t.Fatal("new mail not delivered")
+			}
+			cancel()
+			if err := <-errc; err != nil {
+				t.Errorf("Run after cancel: %v", err)
+			}
+			if !idle && strings.Contains(logs.String(), "imap idling") {
+				t.Error("idled with idle: false")
+			}
+		})
+	}
 }
