@@ -231,6 +231,19 @@ func TestTransientOutcomeRetried(t *testing.T) {
 	}
 }
 
+// tls: plain works on a loopback host (the STARTTLS port without STARTTLS).
+func TestPlainOnLoopback(t *testing.T) {
+	d := server(t)
+	box := d.mailbox(t)
+	appendAll(t, d.client(t), box, [][]byte{reportMail("plain-1")})
+	cfg := baseConfig(t, d, box)
+	cfg.TLS, cfg.Port, cfg.CAFile = "plain", portOf(d.starttlsAddr), ""
+	c, err := runOnce(t, cfg, nil)
+	if err != nil || len(c.delivered) != 1 {
+		t.Fatalf("plain: %v, delivered %v", err, c.delivered)
+	}
+}
+
 func portOf(addr string) int {
 	d := dovecot{addr: addr}
 	return d.port()
