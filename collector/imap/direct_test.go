@@ -387,3 +387,30 @@ func TestIdleRestartAndPolling(t *testing.T) {
 		})
 	}
 }
+
+// The search keys narrow the selection: mail they do not match is neither
+// read nor flagged.
+func TestSearchCriteria(t *testing.T) {
+	d := server(t)
+	box := d.mailbox(t)
+	c := d.client(t)
+	uids := appendAll(t, c, box, [][]byte{reportMail("s-1"), plainMail(1), reportMail("s-2"), plainMail(2)})
+	cfg := baseConfig(t, d, box)
+	cfg.Search = imap.SearchConfig{Subject: "Report domain", From: "google.com", Since: "2000-01-01"}
+	cons, err := runOnce(t, cfg, nil)
+	if err != nil || len(cons.delivered) != 2 || len(cons.rejected) != 0 {
+		t.Fatalf("%v: delivered %v, rejected %v", err, cons.delivered, cons.rejected)
+	}
+	flags := flagsOf(t, c, box)
+	for i, u := range uids {
+		if want := i%2 == 0; has(flags[u], "$DmarcProcessed") != want || has(flags[u], "$DmarcFailed") {
+			t.Errorf("mail %d: flags %v", i, flags[u])
+		}
+	}
+	cfg.Search.Since = "2999-01-01" // internal dates are today: nothing matches
+	cfg.StateFile = filepath.Join(t.TempDir(), "other.json")
+	appendAll(t, c, box, [][]byte{reportMail("s-3")})
+	if cons, err := runOnce(t, cfg, nil); err != nil || len(cons.delivered) != 0 {
+		t.Errorf("since in the future: %v, delivered %v", err, cons.delivered)
+	}
+}
