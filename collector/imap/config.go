@@ -46,8 +46,9 @@ type Config struct {
 	// PollInterval is the pass interval without IDLE, and the longest wait
 	// between passes with it.
 	PollInterval time.Duration `koanf:"poll_interval"`
-	// IDLE is used when the server offers it; IdleRestart re-issues it before
-	// servers drop idle clients (RFC 9051: at least 30 minutes).
+	// IDLE is used when the server offers it; IdleRestart re-issues it (or,
+	// when polling, sends a NOOP) before servers drop inactive clients
+	// (RFC 9051: not before 30 minutes).
 	IDLE        bool          `koanf:"idle"`
 	IdleRestart time.Duration `koanf:"idle_restart"`
 	// StateFile keeps UIDVALIDITY and the highest examined UID (written atomically).

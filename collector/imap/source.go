@@ -17,6 +17,7 @@ package imap
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -138,7 +139,7 @@ func (s *Source) wait(ctx context.Context, ss *session) error {
 	default:
 	}
 	if !s.cfg.IDLE || !(ss.c.Caps().Has(imap.CapIdle) || ss.c.Caps().Has(imap.CapIMAP4rev2)) {
-		return sleep(ctx, s.cfg.PollInterval)
+		return s.poll(ctx, ss)
 	}
 	idle, err := ss.c.Idle()
 	if err != nil {
@@ -158,6 +159,30 @@ func (s *Source) wait(ctx context.Context, ss *session) error {
 		return err
 	}
 	return idle.Wait()
+}
+
+// poll waits poll_interval without IDLE. A NOOP every idle_restart keeps
+// the connection from the server's inactivity timeout; if its answer
+// announces new mail, the next pass starts at once.
+func (s *Source) poll(ctx context.Context, ss *session) error {
+	t := time.NewTimer(s.cfg.PollInterval)
+	defer t.Stop()
+	keep := time.NewTicker(s.cfg.IdleRestart)
+	defer keep.Stop()
+	for {
+		select {
+		case <-t.C:
+			return nil
+		case <-ss.newMail:
+			return nil
+		case <-keep.C:
+			if err := ss.c.Noop().Wait(); err != nil {
+				return fmt.Errorf("keeping the imap connection open: %w", err)
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // sleep waits d or until ctx ends.
