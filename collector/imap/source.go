@@ -19,6 +19,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -107,8 +108,12 @@ func (s *Source) Run(ctx context.Context, out chan<- collector.Message, once boo
 			if once && failures >= s.cfg.Retry.MaxAttempts {
 				return err
 			}
-			s.log.Warn("imap pass failed; reconnecting", "err", err, "after", backoff, "failures", failures)
-			if sleep(ctx, backoff) != nil {
+			d := backoff/2 + rand.N(backoff) // jitter: clients of one server do not retry in step
+			s.log.Warn("imap pass failed; reconnecting", "err", err, "after", d.Round(time.Millisecond), "failures", failures)
+			if err := sleep(ctx, d); err != nil {
+				if once {
+					return err
+				}
 				return nil
 			}
 			backoff = min(2*backoff, s.cfg.Retry.MaxInterval)
