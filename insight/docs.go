@@ -1,0 +1,188 @@
+package insight
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/dmarc-agent/dmarc-agent/mapping"
+)
+
+// Collector fills Facts from documents, counting each document id once so
+// that copies of a report (a resent mail, the same file twice) count once,
+// as they do in an index. It is safe for concurrent use.
+type Collector struct {
+	mu    sync.Mutex
+	seen  map[string]struct{}
+	facts *Facts
+	// Domains, when not empty, keeps only these policy domains.
+	domains map[string]bool
+}
+
+// NewCollector returns a Collector keeping only the given policy domains
+// (all when none).
+func NewCollector(domains []string) *Collector {
+	c := &Collector{seen: map[string]struct{}{}, facts: NewFacts()}
+	if len(domains) > 0 {
+		c.domains = map[string]bool{}
+		for _, d := range domains {
+			c.domains[strings.ToLower(strings.TrimSpace(d))] = true
+		}
+	}
+	return c
+}
+
+// Facts returns what was collected. Call it once every Add has returned.
+func (c *Collector) Facts() *Facts { return c.facts }
+
+// Reject records an input that could not be read.
+func (c *Collector) Reject(path, reason string) {
+	c.mu.Lock()
+	c.facts.Rejected = append(c.facts.Rejected, Rejected{Path: path, Reason: reason})
+	c.mu.Unlock()
+}
+
+// KindOf tells the report kind from an index name <prefix>-<kind>-YYYY.MM.
+func KindOf(index string) (mapping.Kind, bool) {
+	for _, k := range []mapping.Kind{mapping.KindAggregate, mapping.KindFailure, mapping.KindSMTPTLS} {
+		if strings.Contains(index, "-"+k.IndexKind()+"-") {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// Add decodes one document of the given index and adds it once per id.
+func (c *Collector) Add(index, id string, body []byte) error {
+	kind, ok := KindOf(index)
+	if !ok {
+		return fmt.Errorf("index %q is not an aggregate, failure or SMTP TLS index", index)
+	}
+	key := string(kind) + "\x00" + id
+	c.mu.Lock()
+	_, dup := c.seen[key]
+	c.seen[key] = struct{}{}
+	c.mu.Unlock()
+	if dup {
+		return nil
+	}
+	switch kind {
+	case mapping.KindAggregate:
+		var d mapping.AggregateDoc
+		if err := json.Unmarshal(body, &d); err != nil {
+			return fmt.Errorf("decoding aggregate document %s: %w", id, err)
+		}
+		c.addAggregate(&d)
+	case mapping.KindFailure:
+		var d mapping.FailureDoc
+		if err := json.Unmarshal(body, &d); err != nil {
+			return fmt.Errorf("decoding failure document %s: %w", id, err)
+		}
+		c.addFailure(&d)
+	default:
+		var d mapping.TLSDoc
+		if err := json.Unmarshal(body, &d); err != nil {
+			return fmt.Errorf("decoding SMTP TLS document %s: %w", id, err)
+		}
+		c.addTLS(&d)
+	}
+	return nil
+}
+
+func (c *Collector) keep(domain string) bool { return c.domains == nil || c.domains[domain] }
+
+func (c *Collector) addAggregate(d *mapping.AggregateDoc) {
+	if !c.keep(d.Policy.Domain) {
+		return
+	}
+	k := AggKey{
+		Domain: d.Policy.Domain, Day: d.Report.Begin.UTC().Format("2006-01-02"), Reporter: d.Report.OrgName,
+		IP: d.Source.IP, PTR: d.Source.Domain, Verdict: d.DMARC.Verdict, Pass: d.DMARC.Pass,
+		Disposition: d.Message.Disposition, P: d.Policy.P, SP: d.Policy.SP, NP: d.Policy.NP, Pct: -1,
+		Testing: d.Policy.Testing,
+	}
+	if d.Policy.Pct != nil {
+		k.Pct = int64(*d.Policy.Pct)
+	}
+	k.Country, k.ASN, k.ASOrg, k.Sender, k.SenderType = sourceFields(d.Source)
+	n := d.Message.Count
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := c.facts
+	f.Agg[k] += n
+	f.AddPeriod(d.Policy.Domain, Span{d.Report.Begin, d.Report.End})
+	ak := AuthKey{Domain: k.Domain, Sender: k.Sender, ASN: k.ASN, ASOrg: k.ASOrg, Verdict: k.Verdict}
+	for kind, values := range map[string][]string{"dkim": d.Auth.DKIM.Domains, "spf": d.Auth.SPF.Domains} {
+		ak.Kind = kind
+		for _, v := range distinct(values) {
+			ak.Value = v
+			f.Auth[ak] += n
+		}
+	}
+}
+
+func sourceFields(s mapping.Source) (country string, asn int64, asOrg, sender, senderType string) {
+	if s.Geo != nil {
+		country = s.Geo.CountryISOCode
+	}
+	if s.AS != nil {
+		asn = int64(s.AS.Number)
+		if s.AS.Organization != nil {
+			asOrg = s.AS.Organization.Name
+		}
+	}
+	if s.Sender != nil {
+		sender, senderType = s.Sender.Name, s.Sender.Type
+	}
+	return
+}
+
+// distinct drops empty and repeated values, as a keyword field's doc values do.
+func distinct(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if v != "" && !contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func contains(vs []string, v string) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Collector) addFailure(d *mapping.FailureDoc) {
+	if !c.keep(d.Failure.ReportedDomain) {
+		return
+	}
+	country, _, asOrg, _, _ := sourceFields(d.Source)
+	k := FailKey{Domain: d.Failure.ReportedDomain, IP: d.Source.IP, Country: country, ASOrg: asOrg,
+		HeaderFrom: d.Identifiers.HeaderFrom, MailFrom: d.Failure.OriginalMailFrom}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.facts.Failures[k]++
+	for _, t := range distinct(d.Failure.AuthFailure) {
+		c.facts.FailTypes[FailTypeKey{k.Domain, t}]++
+	}
+}
+
+func (c *Collector) addTLS(d *mapping.TLSDoc) {
+	p := d.TLS.Policy
+	if !c.keep(p.Domain) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.facts.AddTLS(TLSKey{p.Domain, d.TLS.Report.OrgName, p.Type},
+		TLSCount{Reports: 1, Successful: d.TLS.Summary.Successful, Failed: d.TLS.Summary.Failed})
+	for _, t := range distinct(d.TLS.Failure.ResultTypes) {
+		c.facts.TLSTypes[TLSTypeKey{p.Domain, t}]++
+	}
+}
