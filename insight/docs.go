@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 )
@@ -13,17 +14,18 @@ import (
 // that copies of a report (a resent mail, the same file twice) count once,
 // as they do in an index. It is safe for concurrent use.
 type Collector struct {
-	mu    sync.Mutex
-	seen  map[string]struct{}
-	facts *Facts
-	// Domains, when not empty, keeps only these policy domains.
-	domains map[string]bool
+	mu      sync.Mutex
+	seen    map[string]struct{}
+	facts   *Facts
+	domains map[string]bool // when not nil, the policy domains to keep
+	since   time.Time       // when not zero, keep reports ending at or after it
 }
 
 // NewCollector returns a Collector keeping only the given policy domains
-// (all when none).
-func NewCollector(domains []string) *Collector {
-	c := &Collector{seen: map[string]struct{}{}, facts: NewFacts()}
+// (all when none) and reports ending at or after since (all when zero):
+// the filters the OpenSearch source applies.
+func NewCollector(domains []string, since time.Time) *Collector {
+	c := &Collector{seen: map[string]struct{}{}, facts: NewFacts(), since: since}
 	if len(domains) > 0 {
 		c.domains = map[string]bool{}
 		for _, d := range domains {
@@ -90,10 +92,12 @@ func (c *Collector) Add(index, id string, body []byte) error {
 	return nil
 }
 
-func (c *Collector) keep(domain string) bool { return c.domains == nil || c.domains[domain] }
+func (c *Collector) keep(domain string, end time.Time) bool {
+	return (c.domains == nil || c.domains[domain]) && (c.since.IsZero() || !end.Before(c.since))
+}
 
 func (c *Collector) addAggregate(d *mapping.AggregateDoc) {
-	if !c.keep(d.Policy.Domain) {
+	if !c.keep(d.Policy.Domain, d.Report.End) {
 		return
 	}
 	k := AggKey{
@@ -159,7 +163,7 @@ func contains(vs []string, v string) bool {
 }
 
 func (c *Collector) addFailure(d *mapping.FailureDoc) {
-	if !c.keep(d.Failure.ReportedDomain) {
+	if !c.keep(d.Failure.ReportedDomain, d.Timestamp) {
 		return
 	}
 	country, _, asOrg, _, _ := sourceFields(d.Source)
@@ -175,7 +179,7 @@ func (c *Collector) addFailure(d *mapping.FailureDoc) {
 
 func (c *Collector) addTLS(d *mapping.TLSDoc) {
 	p := d.TLS.Policy
-	if !c.keep(p.Domain) {
+	if !c.keep(p.Domain, d.TLS.Report.End) {
 		return
 	}
 	c.mu.Lock()
