@@ -119,5 +119,5 @@ func fix(domain string, dkim, spf []string, tr Translator) string {
 	case len(ownSPF) > 0:
 		parts = append(parts, tr.T("fix.spf.failing", strings.Join(ownSPF, ", ")))
 	}
-	return strings.Join(parts, " ")
+	return strings.Join(parts, tr.T("sep.sentence"))
 }

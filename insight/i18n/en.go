@@ -2,6 +2,7 @@ package i18n
 
 // en is the English catalogue. Values are format strings (x/text/message).
 var en = map[string]string{
+	"sep.sentence":    " ", // between two sentences
 	"title":           "DMARC report",
 	"subtitle":        "What your DMARC reports say, and what to do next",
 	"period.span":     "%s – %s",
@@ -10,7 +11,7 @@ var en = map[string]string{
 	"report.nodata":   "No aggregate reports in the data.",
 
 	"label.period":    "Period",
-	"label.days":      "%d days with reports",
+	"label.days":      "days with reports: %d",
 	"label.receivers": "Reported by",
 	"label.messages":  "Messages",
 	"label.passrate":  "DMARC pass rate",
@@ -25,9 +26,9 @@ var en = map[string]string{
 	"readiness.v.ready-for-reject":     "Ready for p=reject",
 	"readiness.v.enforced":             "Enforced (p=reject)",
 	"readiness.enforced":               "p=reject applies to all mail, so receivers refuse mail that fails DMARC.",
-	"readiness.few-days":               "Only %d days of reports so far; wait for at least %d days before changing the policy.",
+	"readiness.few-days":               "Reports cover %d day(s) so far; wait for at least %d days of reports before changing the policy.",
 	"readiness.no-mail":                "In %d days of reports only spoofed mail was seen and no legitimate mail, so this domain can publish p=reject.",
-	"readiness.misaligned":             "Only %.1f%% of your legitimate mail passes DMARC (at least %d%% is needed); fix the %d senders below first.",
+	"readiness.misaligned":             "Only %.1f%% of your legitimate mail passes DMARC (at least %d%% is needed), so first fix the blocking senders below (%d).",
 	"readiness.ready-quarantine":       "%.1f%% of your legitimate mail passed DMARC over %d days, so you can publish p=quarantine and keep watching the reports.",
 	"readiness.ready-reject":           "%.1f%% of your legitimate mail passed DMARC over %d days under quarantine, so you can publish p=reject.",
 
@@ -71,7 +72,7 @@ var en = map[string]string{
 	"col.date":    "Date",
 
 	"h.failure":          "Failure reports",
-	"failure.count":      "%d failure reports.",
+	"failure.count":      "Failure reports: %d.",
 	"failure.none":       "No failure reports.",
 	"failure.sources":    "Top sources",
 	"failure.identities": "Top identities (From ← envelope sender)",
@@ -80,7 +81,7 @@ var en = map[string]string{
 
 	"h.tls":                             "SMTP TLS",
 	"tls.none":                          "No SMTP TLS reports.",
-	"tls.summary":                       "%d successful and %d failed sessions in %d reports.",
+	"tls.summary":                       "Sessions: %d successful, %d failed (reports: %d).",
 	"tls.ok":                            "No failed session.",
 	"col.type":                          "Failure type",
 	"col.reports":                       "Reports",
@@ -100,6 +101,6 @@ var en = map[string]string{
 
 	"h.quality":        "Data quality",
 	"quality.none":     "Every input was read.",
-	"quality.rejected": "%d inputs could not be read:",
+	"quality.rejected": "Inputs that could not be read: %d",
 	"quality.cluster":  "Inputs that could not be read are not stored in the cluster; see the agent's logs and its failed/ folder.",
 }

@@ -3,6 +3,7 @@ package i18n
 // ja is the Japanese catalogue. Values are format strings (x/text/message);
 // %[n] picks an argument where Japanese word order differs from English.
 var ja = map[string]string{
+	"sep.sentence":    "", // between two sentences
 	"title":           "DMARC レポート",
 	"subtitle":        "DMARC レポートから分かること、次にすべきこと",
 	"period.span":     "%s～%s",

@@ -170,16 +170,16 @@ func (t *textWriter) spoofing(d *insight.Domain) {
 		t.line(p.T("spoofing.none"))
 		return
 	}
-	// 24 + 30 + 4 + 10 + 28 + 4 spaces = 100
-	t.line(pad(p.T("col.ip"), 24) + " " + pad(p.T("col.as"), 30) + " " + pad(p.T("col.country"), 4) + " " +
+	// 24 + 28 + 7 + 10 + 27 + 4 spaces = 100
+	t.line(pad(p.T("col.ip"), 24) + " " + pad(p.T("col.as"), 28) + " " + pad(p.T("col.country"), 7) + " " +
 		padLeft(p.T("col.messages"), 10) + " " + p.T("col.disposition"))
 	for _, s := range d.Spoofing {
 		as := ""
 		if s.ASN != 0 {
 			as = fmt.Sprintf("AS%d %s", s.ASN, s.ASOrg)
 		}
-		t.line(pad(s.IP, 24) + " " + pad(as, 30) + " " + pad(orDash(s.Country), 4) + " " + padLeft(p.Num(s.Messages), 10) + " " +
-			cut(Dispositions(p, s.Dispositions), 28))
+		t.line(pad(s.IP, 24) + " " + pad(as, 28) + " " + pad(orDash(s.Country), 7) + " " + padLeft(p.Num(s.Messages), 10) + " " +
+			cut(Dispositions(p, s.Dispositions), 27))
 		var extra []string
 		if s.PTR != "" {
 			extra = append(extra, p.T("col.ptr")+": "+s.PTR)

@@ -77,6 +77,14 @@ func wrap(s string, w int) []string {
 			lines = append(lines, s[:lastSpace])
 			s = s[lastSpace+1:]
 		} else {
+			// Kinsoku: a closing mark or punctuation never starts a line.
+			for cutAt > 0 && strings.ContainsRune(noLineStart, firstRune(s[cutAt:])) {
+				_, size := utf8.DecodeLastRuneInString(s[:cutAt])
+				cutAt -= size
+			}
+			if cutAt == 0 {
+				cutAt = len(string(firstRune(s)))
+			}
 			lines = append(lines, s[:cutAt])
 			s = s[cutAt:]
 		}
@@ -91,4 +99,13 @@ func hasWide(s string) bool {
 		}
 	}
 	return false
+}
+
+// noLineStart are the characters Japanese typesetting keeps off the start
+// of a line.
+const noLineStart = "、。，．・：；？！）」』】〕〉》ー…ぁぃぅぇぉっゃゅょァィゥェォッャュョ.,:;!?)]"
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
 }
