@@ -25,6 +25,7 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	reindex := fs.Bool("reindex", false, "overwrite documents that exist (for re-processing with new enrichment)")
 	fromGmail := fs.Bool("gmail", false, "re-read report mail from the Gmail mailbox of sources.gmail (processed mail included), instead of PATHs")
 	since := fs.String("since", "", "with --gmail: mail received on or after this `date` (YYYY-MM-DD)")
+	noReport := fs.Bool("no-report", false, "do not write report.html (the owner's report) beside the NDJSON files")
 	discard := fs.Bool("discard", false, "benchmarking: decode, parse, enrich and encode, then drop the documents (no output is written)")
 	cpuProfile := fs.String("cpuprofile", "", "benchmarking: write a CPU profile of the run to `file` (go tool pprof)")
 	memProfile := fs.String("memprofile", "", "benchmarking: write an allocation profile of the run to `file` (go tool pprof)")
@@ -151,6 +152,9 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	}
 	if st.files != nil {
 		sum.OutputFiles = st.files.Files()
+		if !*noReport {
+			sum.addReport(env, cfg.Output.File.Dir)
+		}
 	}
 	if err := sum.print(env.Stdout, *summaryFmt); err != nil {
 		fmt.Fprintf(env.Stderr, "dmarc-agent ingest: writing summary: %v\n", err)

@@ -38,6 +38,8 @@ func readSummary(t *testing.T, s string) jsonSummary {
 	return j
 }
 
+// readDir reads the NDJSON files of dir (report.html beside them has tests
+// of its own).
 func readDir(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	files := map[string][]byte{}
@@ -46,6 +48,9 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
+		if filepath.Ext(e.Name()) != ".ndjson" {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			t.Fatal(err)
@@ -62,11 +67,14 @@ func TestIngestSamples(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	j := readSummary(t, stdout)
-	// Seven samples: five aggregate reports (Google gzip, Microsoft zip, Yahoo
-	// mail, an RFC 9990 report, an IPv6-only report) with 15 records and 272
-	// messages; one failure report; one SMTP TLS report with 2 policies.
-	if j.Files != 7 || j.Reports["aggregate"] != 5 || j.Reports["failure"] != 1 || j.Reports["smtp_tls"] != 1 ||
-		j.Documents != 15+1+2 || j.Messages != 272 || len(j.Rejected) != 0 {
+	// Seven samples of formats: five aggregate reports (Google gzip,
+	// Microsoft zip, Yahoo mail, an RFC 9990 report, an IPv6-only report)
+	// with 15 records and 272 messages; one failure report; one SMTP TLS
+	// report with 2 policies. Then the example.net story (30 files): 28
+	// daily aggregate reports with 157 records and 4,965 messages, one
+	// failure report, one SMTP TLS report with 1 policy.
+	if j.Files != 7+30 || j.Reports["aggregate"] != 5+28 || j.Reports["failure"] != 1+1 || j.Reports["smtp_tls"] != 1+1 ||
+		j.Documents != 15+1+2+157+1+1 || j.Messages != 272+4965 || len(j.Rejected) != 0 {
 		t.Fatalf("summary %+v", j)
 	}
 	if j.Indexed != nil {
@@ -80,7 +88,8 @@ func TestIngestSamples(t *testing.T) {
 	if lines != 2*j.Documents {
 		t.Fatalf("%d NDJSON lines, want an action and a document for each of %d", lines, j.Documents)
 	}
-	for _, name := range []string{"dmarc-failure-2026.11.ndjson", "dmarc-smtp-tls-2026.11.ndjson", "dmarc-aggregate-2023.11.ndjson"} {
+	for _, name := range []string{"dmarc-failure-2026.11.ndjson", "dmarc-smtp-tls-2026.11.ndjson", "dmarc-aggregate-2023.11.ndjson",
+		"dmarc-aggregate-2026.11.ndjson"} {
 		if _, ok := files[name]; !ok {
 			t.Errorf("%s not written; files: %v", name, slices.Collect(maps.Keys(files)))
 		}

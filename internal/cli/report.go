@@ -29,8 +29,11 @@ const defaultSince = 30 * 24 * time.Hour
 
 type listFlag []string
 
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, strings.ToLower(strings.TrimSpace(v))); return nil }
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, strings.ToLower(strings.TrimSpace(v)))
+	return nil
+}
 
 func runReport(ctx context.Context, env Env, args []string) int {
 	fs := newFlagSet("report", env)

@@ -18,6 +18,7 @@ type summary struct {
 	Rejected    []pipeline.Rejection
 	Fatal       []string // messages not delivered for reasons other than bad input
 	OutputFiles []string
+	ReportFile  string // report.html written beside the NDJSON files
 	total       pipeline.Result
 	openSearch  bool
 }
@@ -55,6 +56,7 @@ type jsonSummary struct {
 	Refused    []refused             `json:"refused_documents,omitempty"`
 	Errors     []string              `json:"errors,omitempty"`
 	Domains    map[string]domainJSON `json:"domains"`
+	Report     string                `json:"report,omitempty"`
 }
 
 type refused struct {
@@ -80,6 +82,7 @@ func (s *summary) toJSON() jsonSummary {
 		Rejected:  s.Rejected,
 		Errors:    s.Fatal,
 		Domains:   map[string]domainJSON{},
+		Report:    s.ReportFile,
 	}
 	if j.Rejected == nil {
 		j.Rejected = []pipeline.Rejection{}
@@ -147,6 +150,9 @@ func (s *summary) print(w io.Writer, format string) error {
 	}
 	for _, r := range j.Rejected {
 		fmt.Fprintf(&b, "rejected: %s: %s\n", r.Path, r.Reason)
+	}
+	if j.Report != "" {
+		fmt.Fprintf(&b, "report: %s\n", j.Report)
 	}
 	for _, r := range j.Refused {
 		fmt.Fprintf(&b, "refused document %s/%s: %s\n", r.Index, r.ID, r.Reason)
