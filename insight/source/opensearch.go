@@ -24,8 +24,9 @@ type Query struct {
 	Domains []string  // policy domains to keep; empty: all
 }
 
-// pageSize is the composite aggregation page.
-const pageSize = 1000
+// PageSize is the composite aggregation page (buckets per request); a
+// test lowers it to make every query page.
+var PageSize = 1000
 
 // FromOpenSearch fills Facts with composite aggregations over the agent's
 // indices: the same sums the Collector computes from documents, so the
@@ -240,7 +241,7 @@ func (b bucket) millis(name string) time.Time {
 func composite(ctx context.Context, s Searcher, index string, filter []any, sources []map[string]any, subs map[string]any, each func(bucket)) error {
 	var after map[string]any
 	for {
-		comp := map[string]any{"size": pageSize, "sources": sources}
+		comp := map[string]any{"size": PageSize, "sources": sources}
 		if after != nil {
 			comp["after"] = after
 		}
@@ -285,7 +286,7 @@ func composite(ctx context.Context, s Searcher, index string, filter []any, sour
 			}
 			each(b)
 		}
-		if len(res.Aggregations.Rows.Buckets) < pageSize || res.Aggregations.Rows.AfterKey == nil {
+		if len(res.Aggregations.Rows.Buckets) < PageSize || res.Aggregations.Rows.AfterKey == nil {
 			return nil
 		}
 		after = res.Aggregations.Rows.AfterKey
