@@ -1,0 +1,102 @@
+package insight
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func aggDoc(domain, ip string, count int, pass bool, verdict, begin string) []byte {
+	return []byte(fmt.Sprintf(`{"@timestamp":%q,"report":{"org_name":"google.com","id":"r1","begin":%q,"end":%q,"schema":"rfc7489"},
+"policy":{"domain":%q,"p":"none","pct":100},"source":{"ip":%q,"geo":{"country_iso_code":"VN"},"as":{"number":45899,"organization":{"name":"VNPT Corp"}}},
+"message":{"count":%d,"disposition":"none"},"dmarc":{"pass":%v,"verdict":%q},"auth":{"dkim":{"domains":["a.example","a.example",""]}}}`,
+		begin, begin, strings.Replace(begin, "00:00:00", "23:59:59", 1), domain, ip, count, pass, verdict))
+}
+
+// TestCollectorCountsEachIDOnce: a copy of a document (same kind, same id)
+// adds nothing; the same id in another kind is another document.
+func TestCollectorCountsEachIDOnce(t *testing.T) {
+	c := NewCollector(nil, time.Time{})
+	doc := aggDoc("example.net", "14.161.5.88", 7, false, "spoofed", "2026-11-09T00:00:00Z")
+	for range 3 {
+		if err := c.Add("dmarc-aggregate-2026.11", "id1", doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Add("dmarc-aggregate-2026.11", "id2", aggDoc("example.net", "14.161.5.88", 5, false, "spoofed", "2026-11-10T00:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, n := range c.Facts().Agg {
+		total += n
+	}
+	if total != 12 || len(c.Facts().Agg) != 2 {
+		t.Fatalf("%d messages in %d rows, want 12 in 2", total, len(c.Facts().Agg))
+	}
+	// A record lists d=a.example twice (and an empty value): it counts once.
+	var dkim int64
+	for k, n := range c.Facts().Auth {
+		if k.Kind == "dkim" && k.Value == "a.example" {
+			dkim += n
+		} else {
+			t.Errorf("unexpected auth row %+v", k)
+		}
+	}
+	if dkim != 12 {
+		t.Errorf("d=a.example on %d messages, want 12", dkim)
+	}
+	p := c.Facts().Periods["example.net"]
+	if p.Begin.Format(time.RFC3339) != "2026-11-09T00:00:00Z" || p.End.Format(time.RFC3339) != "2026-11-10T23:59:59Z" {
+		t.Errorf("period %v", p)
+	}
+}
+
+func TestCollectorFilters(t *testing.T) {
+	since := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	c := NewCollector([]string{" Example.NET "}, since)
+	c.Add("x-aggregate-2026.11", "1", aggDoc("example.net", "192.0.2.1", 1, true, "aligned", "2026-11-09T00:00:00Z")) // ends before since
+	c.Add("x-aggregate-2026.11", "2", aggDoc("example.net", "192.0.2.1", 2, true, "aligned", "2026-11-10T00:00:00Z"))
+	c.Add("x-aggregate-2026.11", "3", aggDoc("example.org", "192.0.2.1", 4, true, "aligned", "2026-11-10T00:00:00Z"))
+	var total int64
+	for _, n := range c.Facts().Agg {
+		total += n
+	}
+	if total != 2 {
+		t.Fatalf("%d messages kept, want the 2 of example.net ending after %v", total, since)
+	}
+}
+
+func TestCollectorBadDocuments(t *testing.T) {
+	c := NewCollector(nil, time.Time{})
+	if err := c.Add("dmarc-aggregate-2026.11", "a", []byte(`{"message":`)); err == nil || !strings.Contains(err.Error(), "decoding aggregate document a") {
+		t.Errorf("truncated JSON: %v", err)
+	}
+	if err := c.Add("logs-2026.11", "b", []byte(`{}`)); err == nil || !strings.Contains(err.Error(), "logs-2026.11") {
+		t.Errorf("unknown index: %v", err)
+	}
+	if len(c.Facts().Agg) != 0 {
+		t.Error("a bad document was counted")
+	}
+}
+
+// TestSpoofingCapped: the 25 largest sources are listed, the rest counted.
+func TestSpoofingCapped(t *testing.T) {
+	rows := map[AggKey]int64{}
+	for i := range 30 {
+		rows[AggKey{Domain: "d", IP: fmt.Sprintf("192.0.2.%d", i), Verdict: verdictSpoofed, Disposition: "reject", Reporter: "r"}] = int64(100 + i)
+	}
+	rows[AggKey{Domain: "d", IP: "192.0.2.200", Verdict: verdictAligned, Pass: true}] = 1000
+	list, more := spoofing(rows)
+	if len(list) != 25 || more != 5 || list[0].IP != "192.0.2.29" || list[0].Messages != 129 || list[24].Messages != 105 ||
+		list[0].Dispositions["reject"] != 129 {
+		t.Fatalf("%d listed, %d more, first %+v", len(list), more, list[0])
+	}
+}
+
+func TestFillDays(t *testing.T) {
+	days := fillDays(map[string]*Day{"2026-11-09": {Date: "2026-11-09", Pass: 1}, "2026-11-12": {Date: "2026-11-12", Fail: 2}})
+	if len(days) != 4 || days[1] != (Day{Date: "2026-11-10"}) || days[3].Fail != 2 {
+		t.Fatalf("%+v", days)
+	}
+}
