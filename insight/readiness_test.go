@@ -20,7 +20,7 @@ func (keys) T(key string, args ...any) string {
 	}
 	return strings.Join(parts, " ")
 }
-func (keys) Lang() string                     { return "test" }
+func (keys) Lang() string { return "test" }
 
 func pct(n int64) *int64 { return &n }
 
