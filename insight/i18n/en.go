@@ -7,7 +7,7 @@ var en = map[string]string{
 	"subtitle":        "What your DMARC reports say, and what to do next",
 	"period.span":     "%s – %s",
 	"period.none":     "no aggregate reports",
-	"report.overview": "%s · %d domains · %s messages",
+	"report.overview": "%s · domains: %d · messages: %s",
 	"report.nodata":   "No aggregate reports in the data.",
 
 	"label.period":    "Period",
