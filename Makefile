@@ -1,5 +1,6 @@
 # The two set-up commands of the README:
-#   make sample   runs dmarc-agent on the sample reports the repository ships (no cluster needed)
+#   make sample   runs dmarc-agent on the sample reports the repository ships (no cluster needed);
+#                 its last line is the path of the owner's report, dmarc-out/report.html
 #   make test     runs every test, including integration tests on a real OpenSearch node it starts
 .PHONY: sample test build bench fuzz lint
 

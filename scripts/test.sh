@@ -12,6 +12,11 @@ unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
 go vet ./...
 
+echo "== headless Chromium (the HTML report's browser test)"
+if ! bash scripts/chromium.sh; then
+  echo "Chromium could not be installed: the browser test will skip (and fail when CI=true)"
+fi
+
 echo "== starting OpenSearch"
 url=$(bash scripts/opensearch-dev.sh start | tail -n 1)
 trap 'bash scripts/opensearch-dev.sh stop || true' EXIT

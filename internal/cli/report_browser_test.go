@@ -99,7 +99,7 @@ func TestReportInBrowser(t *testing.T) {
 				name = "report-" + lang + "-phone.png"
 			}
 			os.WriteFile(filepath.Join(dir, name), page.PNG, 0o644)
-			if *screenshots != "" {
+			if *screenshots != "" && !vp.Mobile {
 				if err := os.WriteFile(filepath.Join(*screenshots, name), page.PNG, 0o644); err != nil {
 					t.Fatal(err)
 				}
