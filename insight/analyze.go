@@ -42,6 +42,7 @@ func Analyze(f *Facts, tr Translator) *Report {
 	}
 	slices.SortStableFunc(r.Domains, func(a, b Domain) int { return cmp.Compare(b.Messages, a.Messages) })
 	r.Period = Period{all.Begin, all.End}
+	r.ReporterErrors = reporterErrors(f)
 	r.Failure = analyzeFailure(f)
 	r.SMTPTLS = analyzeTLS(f, tr)
 	return r
@@ -169,4 +170,20 @@ func groupName(sender string, asn int64, asOrg string, tr Translator) (name, kin
 		return fmt.Sprintf("AS%d", asn), "network"
 	}
 	return tr.T("sender.unknown"), "network"
+}
+
+// reporterErrors counts, per receiver and error, the reports that carry it.
+func reporterErrors(f *Facts) []ReporterError {
+	counts := map[[2]string]int64{}
+	for k := range f.ReportErrors {
+		counts[[2]string{k.Reporter, k.Error}]++
+	}
+	out := make([]ReporterError, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, ReporterError{Reporter: k[0], Error: k[1], Reports: n})
+	}
+	slices.SortFunc(out, func(a, b ReporterError) int {
+		return cmp.Or(cmp.Compare(b.Reports, a.Reports), cmp.Compare(a.Reporter, b.Reporter), cmp.Compare(a.Error, b.Error))
+	})
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 )
@@ -44,6 +45,9 @@ func (c *Collector) Reject(path, reason string) {
 	c.facts.Rejected = append(c.facts.Rejected, Rejected{Path: path, Reason: reason})
 	c.mu.Unlock()
 }
+
+// keywordLimit is the ignore_above of the index templates' keyword fields.
+const keywordLimit = 1024
 
 // KindOf tells the report kind from an index name <prefix>-<kind>-YYYY.MM.
 func KindOf(index string) (mapping.Kind, bool) {
@@ -116,6 +120,12 @@ func (c *Collector) addAggregate(d *mapping.AggregateDoc) {
 	f := c.facts
 	f.Agg[k] += n
 	f.AddPeriod(d.Policy.Domain, Span{d.Report.Begin, d.Report.End})
+	for _, e := range distinct(d.Report.Errors) {
+		if utf8.RuneCountInString(e) > keywordLimit {
+			continue // not aggregatable in the index either (ignore_above)
+		}
+		f.ReportErrors[ReportErrorKey{d.Report.OrgName, d.Report.ID, e}] = true
+	}
 	ak := AuthKey{Domain: k.Domain, Sender: k.Sender, ASN: k.ASN, ASOrg: k.ASOrg, Verdict: k.Verdict}
 	for kind, values := range map[string][]string{"dkim": d.Auth.DKIM.Domains, "spf": d.Auth.SPF.Domains} {
 		ak.Kind = kind

@@ -82,6 +82,10 @@ type TLSCount struct{ Reports, Successful, Failed int64 }
 // TLSTypeKey counts SMTP TLS policies listing a failure result type.
 type TLSTypeKey struct{ Domain, Type string }
 
+// ReportErrorKey is one error a receiver wrote in a report
+// (report_metadata/error), once per report.
+type ReportErrorKey struct{ Reporter, ReportID, Error string }
+
 // Rejected is an input that could not be read, with its reason.
 type Rejected struct {
 	Path   string `json:"path"`
@@ -97,7 +101,9 @@ type Facts struct {
 	FailTypes map[FailTypeKey]int64
 	TLS       map[TLSKey]TLSCount
 	TLSTypes  map[TLSTypeKey]int64
-	Rejected  []Rejected
+	// ReportErrors holds the errors receivers declared in their reports.
+	ReportErrors map[ReportErrorKey]bool
+	Rejected     []Rejected
 }
 
 // NewFacts returns empty Facts.
@@ -110,6 +116,8 @@ func NewFacts() *Facts {
 		FailTypes: map[FailTypeKey]int64{},
 		TLS:       map[TLSKey]TLSCount{},
 		TLSTypes:  map[TLSTypeKey]int64{},
+
+		ReportErrors: map[ReportErrorKey]bool{},
 	}
 }
 

@@ -25,6 +25,8 @@ type Report struct {
 	Failure  Failure    `json:"failure"`
 	SMTPTLS  SMTPTLS    `json:"smtp_tls"`
 	Rejected []Rejected `json:"rejected"`
+	// ReporterErrors are the errors receivers declared in their reports.
+	ReporterErrors []ReporterError `json:"reporter_errors"`
 	// Attribution is the notice the embedded IP database's licence asks for.
 	Attribution string `json:"attribution"`
 }
@@ -138,4 +140,12 @@ type TLSFailure struct {
 	Type    string `json:"type"`
 	Reports int64  `json:"reports"`
 	Fix     string `json:"fix"`
+}
+
+// ReporterError is an error receivers wrote in their reports
+// (report_metadata/error), with the number of reports that carry it.
+type ReporterError struct {
+	Reporter string `json:"reporter"`
+	Error    string `json:"error"`
+	Reports  int64  `json:"reports"`
 }

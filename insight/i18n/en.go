@@ -99,8 +99,9 @@ var en = map[string]string{
 	"tls.fix.sts-policy-invalid":        "The MTA-STS policy is invalid: check its syntax and that it lists every MX host.",
 	"tls.fix.sts-webpki-invalid":        "The certificate of the MTA-STS web server is not valid: renew the certificate of mta-sts.<domain>.",
 
-	"h.quality":        "Data quality",
-	"quality.none":     "Every input was read.",
-	"quality.rejected": "Inputs that could not be read: %d",
-	"quality.cluster":  "Inputs that could not be read are not stored in the cluster; see the agent's logs and its failed/ folder.",
+	"h.quality":               "Data quality",
+	"quality.reporter-errors": "Errors receivers wrote in their reports:",
+	"quality.reporter-error":  "%s: %s (reports: %d)",
+	"quality.none":            "Every input was read.",
+	"quality.rejected":        "Inputs that could not be read: %d",
 }

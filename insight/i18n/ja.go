@@ -100,8 +100,9 @@ var ja = map[string]string{
 	"tls.fix.sts-policy-invalid":        "MTA-STS ポリシーが不正です。書式と、すべての MX ホストが記載されていることを確認してください。",
 	"tls.fix.sts-webpki-invalid":        "MTA-STS を配信する Web サーバーの証明書が無効です。mta-sts.<ドメイン> の証明書を更新してください。",
 
-	"h.quality":        "データ品質",
-	"quality.none":     "すべての入力を読み込めました。",
-	"quality.rejected": "読み込めなかった入力が %d 件あります：",
-	"quality.cluster":  "読み込めなかった入力はクラスタには保存されません。エージェントのログと failed/ フォルダを確認してください。",
+	"h.quality":               "データ品質",
+	"quality.reporter-errors": "受信側がレポートに記載したエラー：",
+	"quality.reporter-error":  "%s：%s（レポート %d 件）",
+	"quality.none":            "すべての入力を読み込めました。",
+	"quality.rejected":        "読み込めなかった入力が %d 件あります：",
 }

@@ -35,7 +35,7 @@ func Text(w io.Writer, r *insight.Report, p *i18n.Printer, opt TextOptions) erro
 	}
 	t.failure(r.Failure)
 	t.tls(r.SMTPTLS)
-	t.quality(r.Rejected)
+	t.quality(r.Rejected, r.ReporterErrors)
 	t.line("")
 	t.line(p.T("label.ipdata") + ": " + r.Attribution)
 	_, err := io.WriteString(w, t.b.String())
@@ -302,15 +302,23 @@ func (t *textWriter) tls(s insight.SMTPTLS) {
 	}
 }
 
-func (t *textWriter) quality(rs []insight.Rejected) {
+func (t *textWriter) quality(rs []insight.Rejected, errs []insight.ReporterError) {
 	p := t.p
 	t.heading(p.T("h.quality"))
-	if len(rs) == 0 {
+	if len(rs) == 0 && len(errs) == 0 {
 		t.line(p.T("quality.none"))
 		return
 	}
-	t.line(p.T("quality.rejected", len(rs)))
-	for _, r := range rs {
-		t.para("  - ", r.Path+": "+r.Reason)
+	if len(rs) > 0 {
+		t.line(p.T("quality.rejected", len(rs)))
+		for _, r := range rs {
+			t.para("  - ", r.Path+": "+r.Reason)
+		}
+	}
+	if len(errs) > 0 {
+		t.line(p.T("quality.reporter-errors"))
+		for _, e := range errs {
+			t.para("  - ", p.T("quality.reporter-error", e.Reporter, e.Error, e.Reports))
+		}
 	}
 }

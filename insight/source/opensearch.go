@@ -73,6 +73,14 @@ func FromOpenSearch(ctx context.Context, s Searcher, q Query) (*insight.Facts, e
 			})
 		})
 	}
+	steps = append(steps, func() error {
+		src := append(terms("reporter", "report.org_name", "id", "report.id"), termsSource("error", "report.errors"))
+		return composite(ctx, s, agg, q.filter("report.end", "policy.domain"), src, nil, func(b bucket) {
+			if b.Key["error"] != nil {
+				f.ReportErrors[insight.ReportErrorKey{Reporter: b.str("reporter"), ReportID: b.str("id"), Error: b.str("error")}] = true
+			}
+		})
+	})
 	fail := mapping.IndexPattern(q.Prefix, mapping.KindFailure)
 	tls := mapping.IndexPattern(q.Prefix, mapping.KindSMTPTLS)
 	steps = append(steps,

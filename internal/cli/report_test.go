@@ -343,3 +343,13 @@ func TestReportLanguageAndFormatDefaults(t *testing.T) {
 }
 
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
+
+// TestReportReporterErrors: errors receivers wrote in their reports are
+// listed once per report, however many copies were read.
+func TestReportReporterErrors(t *testing.T) {
+	r := reportJSON(t, offline, "--lang", "en", samples, samples)
+	want := []insight.ReporterError{{Reporter: "Mail Receiver Two", Error: "DNS timeout fetching the policy of sub.example.org", Reports: 1}}
+	if !slices.Equal(r.ReporterErrors, want) {
+		t.Fatalf("reporter errors %+v, want %+v", r.ReporterErrors, want)
+	}
+}
