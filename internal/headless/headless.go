@@ -86,7 +86,7 @@ func Start(path string, extraArgs ...string) (*Browser, error) {
 	args := append([]string{
 		"--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
-		"--disable-sync", "--disable-default-apps", "--hide-scrollbars", "--mute-audio",
+		"--disable-sync", "--disable-default-apps", "--hide-scrollbars", "--mute-audio", "--disable-dev-shm-usage",
 		"--proxy-server=http://127.0.0.1:9", "--user-data-dir=" + profile,
 	}, extraArgs...)
 	args = append(args, "about:blank")
