@@ -78,6 +78,13 @@ func TestCollectorBadDocuments(t *testing.T) {
 	if len(c.Facts().Agg) != 0 {
 		t.Error("a bad document was counted")
 	}
+	// A damaged copy does not hide the good one with the same id.
+	if err := c.Add("dmarc-aggregate-2026.11", "a", aggDoc("example.net", "192.0.2.1", 3, true, "aligned", "2026-11-09T00:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Facts().Agg; len(n) != 1 {
+		t.Errorf("the good copy of a was not counted: %v", n)
+	}
 }
 
 // TestSpoofingCapped: the 25 largest sources are listed, the rest counted.

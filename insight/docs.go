@@ -65,33 +65,36 @@ func (c *Collector) Add(index, id string, body []byte) error {
 	if !ok {
 		return fmt.Errorf("index %q is not an aggregate, failure or SMTP TLS index", index)
 	}
-	key := string(kind) + "\x00" + id
-	c.mu.Lock()
-	_, dup := c.seen[key]
-	c.seen[key] = struct{}{}
-	c.mu.Unlock()
-	if dup {
-		return nil
-	}
+	var add func()
 	switch kind {
 	case mapping.KindAggregate:
 		var d mapping.AggregateDoc
 		if err := json.Unmarshal(body, &d); err != nil {
 			return fmt.Errorf("decoding aggregate document %s: %w", id, err)
 		}
-		c.addAggregate(&d)
+		add = func() { c.addAggregate(&d) }
 	case mapping.KindFailure:
 		var d mapping.FailureDoc
 		if err := json.Unmarshal(body, &d); err != nil {
 			return fmt.Errorf("decoding failure document %s: %w", id, err)
 		}
-		c.addFailure(&d)
+		add = func() { c.addFailure(&d) }
 	default:
 		var d mapping.TLSDoc
 		if err := json.Unmarshal(body, &d); err != nil {
 			return fmt.Errorf("decoding SMTP TLS document %s: %w", id, err)
 		}
-		c.addTLS(&d)
+		add = func() { c.addTLS(&d) }
+	}
+	// Only a document that could be read marks its id: a damaged copy
+	// does not hide a good one.
+	key := string(kind) + "\x00" + id
+	c.mu.Lock()
+	_, dup := c.seen[key]
+	c.seen[key] = struct{}{}
+	c.mu.Unlock()
+	if !dup {
+		add()
 	}
 	return nil
 }

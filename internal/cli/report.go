@@ -64,6 +64,10 @@ func runReport(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "dmarc-agent report: --opensearch: %v\n", err)
 		return ExitUsage
 	}
+	if *osURL != "" && fs.NArg() > 0 {
+		fmt.Fprintln(env.Stderr, "dmarc-agent report: give PATHs or --opensearch, not both")
+		return ExitUsage
+	}
 	var facts *insight.Facts
 	if fs.NArg() == 0 {
 		if !cfg.Output.OpenSearch.Enabled() {

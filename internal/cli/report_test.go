@@ -314,6 +314,7 @@ func TestReportUsage(t *testing.T) {
 		{"report", "--lang", "fr", samples},
 		{"report", "--since", "yesterday", samples},
 		{"report", "--since", "-3d", samples},
+		{"report", "--opensearch", "http://127.0.0.1:9", samples}, // one source at a time
 	} {
 		if code, _, stderr := runCLI(t, offline, args...); code != ExitUsage || stderr == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
