@@ -354,3 +354,12 @@ func TestReportReporterErrors(t *testing.T) {
 		t.Fatalf("reporter errors %+v, want %+v", r.ReporterErrors, want)
 	}
 }
+
+// TestReportClusterDown: a cluster that cannot be reached is a fatal error
+// named in one line, not an empty report.
+func TestReportClusterDown(t *testing.T) {
+	code, stdout, stderr := runCLI(t, offline, "report", "--opensearch", "http://127.0.0.1:9")
+	if code != ExitFatal || stdout != "" || !strings.Contains(stderr, "reading OpenSearch") || strings.Count(strings.TrimSpace(stderr), "\n") > 2 {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
