@@ -9,8 +9,10 @@ type Config struct {
 	Dir     string `koanf:"dir"`
 }
 
-// DefaultConfig returns the defaults (off unless configured; config.example.yaml turns it on).
-func DefaultConfig() Config { return Config{Dir: "dmarc-archive"} }
+// DefaultConfig returns the defaults: on, in dmarc-archive under the working
+// directory. The archive is the only copy of an operator's history, so it is
+// never off unless turned off.
+func DefaultConfig() Config { return Config{Enabled: true, Dir: "dmarc-archive"} }
 
 // Validate checks the values.
 func (c Config) Validate() error {

@@ -25,6 +25,7 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{
+		Path:           "incoming", // relative to the working directory: /var/lib/dmarc-agent/incoming in the packaged deploys
 		StableFor:      2 * time.Second,
 		RescanInterval: time.Minute,
 		AfterDelivery:  "leave",

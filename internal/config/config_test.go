@@ -2,29 +2,58 @@ package config
 
 import (
 	"os"
+	"reflect"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/v2"
 )
 
-func TestLoadExample(t *testing.T) {
-	cfg, err := Load("../../config.example.yaml", nil)
+// TestExampleIsTheDefaults holds config.example.yaml ("every key is shown
+// with its default") to the built-in defaults, key by key, both ways: every
+// key of the configuration appears in the file, and each value in the file
+// equals the default.
+func TestExampleIsTheDefaults(t *testing.T) {
+	const example = "../../config.example.yaml"
+	cfg, err := Load(example, nil)
 	if err != nil {
 		t.Fatalf("config.example.yaml: %v", err)
 	}
-	if !cfg.Archive.Enabled {
-		t.Error("example enables the archive")
+	if !cfg.Archive.Enabled || !Default().Archive.Enabled {
+		t.Errorf("archive.enabled: example %v, default %v; both must be on", cfg.Archive.Enabled, Default().Archive.Enabled)
 	}
-	want := Default()
-	want.Archive.Enabled = true
-	want.Sources.Dir.Path = "/var/lib/dmarc-agent/incoming"
-	if cfg.Output.OpenSearch.Retry != want.Output.OpenSearch.Retry ||
-		cfg.Enrich.DNS.Timeout != want.Enrich.DNS.Timeout ||
-		cfg.Pipeline != want.Pipeline || cfg.Sources.Dir != want.Sources.Dir ||
-		cfg.Sources.Gmail.Query != want.Sources.Gmail.Query || cfg.HTTP != want.HTTP {
-		t.Errorf("config.example.yaml disagrees with the defaults it documents:\n got %+v\nwant %+v", cfg, want)
+	got, want := Leaves(cfg), Leaves(Default())
+	if len(want) < 80 {
+		t.Fatalf("only %d keys found in the defaults: the walk is broken", len(want))
 	}
+	for _, k := range Keys() {
+		if !sameValue(got[k], want[k]) {
+			t.Errorf("%s: config.example.yaml has %#v, the built-in default is %#v", k, got[k], want[k])
+		}
+	}
+	k := koanf.New(".")
+	if err := k.Load(file.Provider(example), yaml.Parser()); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range Keys() {
+		if !k.Exists(key) {
+			t.Errorf("%s: not shown in config.example.yaml", key)
+		}
+	}
+}
+
+// sameValue is reflect.DeepEqual, except that an empty list equals a nil one
+// (YAML "[]" and an unset Go slice mean the same).
+func sameValue(a, b any) bool {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	if va.Kind() == reflect.Slice && vb.Kind() == reflect.Slice && va.Len() == 0 && vb.Len() == 0 {
+		return va.Type() == vb.Type()
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 func TestEnvOverrides(t *testing.T) {
