@@ -43,17 +43,26 @@ func register(c command) {
 }
 
 // Main runs the subcommand named by args[0] and returns the exit code.
+// "help CMD..." is "CMD... --help".
 func Main(ctx context.Context, env Env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(env.Stderr)
-		if len(args) == 0 {
-			return ExitUsage
-		}
+		return ExitUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "-help":
+		usage(env.Stdout)
 		return ExitOK
+	case "help":
+		if len(args) == 1 {
+			usage(env.Stdout)
+			return ExitOK
+		}
+		args = append(append([]string(nil), args[1:]...), "--help")
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(env.Stderr, "dmarc-agent: unknown command %q\n", args[0])
+		fmt.Fprintf(env.Stderr, "dmarc-agent: unknown command %q\n\n", args[0])
 		usage(env.Stderr)
 		return ExitUsage
 	}
@@ -67,10 +76,42 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	b.WriteString("usage: dmarc-agent <command> [flags]\n\ncommands:\n")
+	b.WriteString("usage: dmarc-agent <command> [flags] [arguments]\n\ncommands:\n")
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %-11s %s\n", n, commands[n].summary)
 	}
-	b.WriteString("\nRun 'dmarc-agent <command> -h' for a command's flags.\n")
+	b.WriteString("\nRun 'dmarc-agent help <command>' for a command's flags and exit codes.\n")
 	io.WriteString(w, b.String())
+}
+
+// group dispatches a command made of subcommands (dashboards import|export,
+// gmail auth): with no subcommand or an unknown one it prints the group's
+// help on stderr (exit 2); with --help alone, on stdout (exit 0). ok is true
+// when args[0] names a subcommand.
+func group(env Env, name string, args []string, subs map[string]string) (code int, ok bool) {
+	if len(args) > 0 {
+		if _, known := subs[args[0]]; known {
+			return ExitOK, true
+		}
+	}
+	names := make([]string, 0, len(subs))
+	for n := range subs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: dmarc-agent %s %s [flags]\n\ncommands:\n", name, strings.Join(names, "|"))
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-11s %s\n", n, subs[n])
+	}
+	fmt.Fprintf(&b, "\nRun 'dmarc-agent help %s <command>' for its flags and exit codes.\n", name)
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		io.WriteString(env.Stdout, b.String())
+		return ExitOK, false
+	}
+	if len(args) > 0 {
+		fmt.Fprintf(env.Stderr, "dmarc-agent %s: unknown command %q\n\n", name, args[0])
+	}
+	io.WriteString(env.Stderr, b.String())
+	return ExitUsage, false
 }

@@ -1,33 +1,12 @@
 package cli
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
 )
-
-// newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet(name string, env Env) *flag.FlagSet {
-	fs := flag.NewFlagSet("dmarc-agent "+name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	return fs
-}
-
-// parseFlags parses args; ok is false with the exit code to return when the
-// caller must stop (help asked for, or a usage error).
-func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK, false
-		}
-		return ExitUsage, false
-	}
-	return ExitOK, true
-}
 
 // loadConfig loads the configuration file (may be "") and the environment,
 // and builds the logger. On error it prints every problem and returns ok=false.

@@ -16,37 +16,31 @@ func init() {
 	register(command{name: "dashboards", summary: "import the bundled OpenSearch Dashboards, or export them as ndjson", run: runDashboards})
 }
 
-const dashboardsUsage = `usage: dmarc-agent dashboards import [--config FILE] [--url URL] [--username U --password P] [--tenant NAME] [--ca-file FILE] [--overwrite]
-       dmarc-agent dashboards export [--config FILE] [--out FILE]
-
-import posts the saved objects to OpenSearch Dashboards' import API; export
-writes them as ndjson for Dashboards Management > Saved objects > Import.
-Index patterns follow index.prefix. Flags override the dashboards section of
-the configuration and DMARC_AGENT_DASHBOARDS__* variables.
-`
-
 func runDashboards(ctx context.Context, env Env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		io.WriteString(env.Stderr, dashboardsUsage)
-		if len(args) == 0 {
-			return ExitUsage
-		}
-		return ExitOK
+	if code, ok := group(env, "dashboards", args, map[string]string{
+		"import": "import the bundled saved objects into OpenSearch Dashboards",
+		"export": "write the bundled saved objects as ndjson",
+	}); !ok {
+		return code
 	}
-	switch args[0] {
-	case "import":
+	if args[0] == "import" {
 		return dashboardsImport(ctx, env, args[1:])
-	case "export":
-		return dashboardsExport(env, args[1:])
 	}
-	fmt.Fprintf(env.Stderr, "dmarc-agent dashboards: unknown subcommand %q\n%s", args[0], dashboardsUsage)
-	return ExitUsage
+	return dashboardsExport(env, args[1:])
 }
 
 func dashboardsImport(ctx context.Context, env Env, args []string) int {
-	fs := newFlagSet("dashboards import", env)
-	cfgPath := fs.String("config", "", "configuration file")
-	url := fs.String("url", "", "OpenSearch Dashboards URL (dashboards.url)")
+	fs := newFlagSet("dashboards import", "dashboards import [--config FILE] [--url URL] [--username U] [--tenant NAME] [--ca-file FILE] [--overwrite]",
+		`Posts the bundled saved objects to OpenSearch Dashboards' import API (port
+5601 by default, not the OpenSearch port 9200). Index patterns follow
+index.prefix. Flags override the dashboards section of the configuration and
+DMARC_AGENT_DASHBOARDS__* variables; pass the password in
+DMARC_AGENT_DASHBOARDS__PASSWORD.
+
+Exit codes: 0 every object imported, 3 some objects failed, 2 usage or
+configuration error, 1 Dashboards could not be reached or refused.`, env)
+	cfgPath := fs.String("config", "", "configuration `file`")
+	url := fs.String("url", "", "OpenSearch Dashboards `URL` (dashboards.url)")
 	user := fs.String("username", "", "basic auth user (dashboards.username)")
 	pass := fs.String("password", "", "basic auth password (dashboards.password; prefer DMARC_AGENT_DASHBOARDS__PASSWORD)")
 	tenant := fs.String("tenant", "", "security plugin tenant, e.g. global (dashboards.tenant)")
@@ -56,8 +50,7 @@ func dashboardsImport(ctx context.Context, env Env, args []string) int {
 		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "dmarc-agent dashboards import: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+		return fs.usageError("unexpected argument %q", fs.Arg(0))
 	}
 	cfg, logger, ok := loadConfig(env, *cfgPath)
 	if !ok {
@@ -127,15 +120,16 @@ func printImport(w io.Writer, res dashboards.Result) {
 }
 
 func dashboardsExport(env Env, args []string) int {
-	fs := newFlagSet("dashboards export", env)
-	cfgPath := fs.String("config", "", "configuration file")
-	out := fs.String("out", "", "write the ndjson to this file instead of stdout")
+	fs := newFlagSet("dashboards export", "dashboards export [--config FILE] [--out FILE]",
+		`Writes the bundled saved objects as ndjson, for Dashboards Management >
+Saved objects > Import. Index patterns follow index.prefix.`, env)
+	cfgPath := fs.String("config", "", "configuration `file`")
+	out := fs.String("out", "", "write the ndjson to this `file` instead of stdout")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "dmarc-agent dashboards export: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+		return fs.usageError("unexpected argument %q", fs.Arg(0))
 	}
 	cfg, _, ok := loadConfig(env, *cfgPath)
 	if !ok {
@@ -161,7 +155,7 @@ func dashboardsExport(env Env, args []string) int {
 }
 
 // dashboardsFlagsSet returns the names of the flags given on the command line.
-func dashboardsFlagsSet(fs *flag.FlagSet) map[string]bool {
+func dashboardsFlagsSet(fs *flagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set

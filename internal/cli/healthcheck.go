@@ -18,12 +18,19 @@ func init() {
 }
 
 func healthcheck(ctx context.Context, env Env, args []string) int {
-	fs := newFlagSet("healthcheck", env)
-	cfgPath := fs.String("config", "", "configuration file, to find http.listen")
-	url := fs.String("url", "", "URL to check instead (default: http://<http.listen>/healthz)")
+	fs := newFlagSet("healthcheck", "healthcheck [--config FILE] [--url URL] [--timeout D]",
+		`GETs the running agent's /healthz (for container health checks; the image
+has no curl).
+
+Exit codes: 0 healthy, 1 no answer or not 200, 2 usage or configuration error.`, env)
+	cfgPath := fs.String("config", "", "configuration `file`, to find http.listen")
+	url := fs.String("url", "", "`URL` to check instead of http://<http.listen>/healthz")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if fs.NArg() > 0 {
+		return fs.usageError("unexpected argument %q", fs.Arg(0))
 	}
 	if *url == "" {
 		cfg, _, ok := loadConfig(env, *cfgPath)

@@ -17,7 +17,15 @@ func init() {
 }
 
 func runIngest(ctx context.Context, env Env, args []string) int {
-	fs := newFlagSet("ingest", env)
+	fs := newFlagSet("ingest", "ingest [flags] PATH...\ningest [flags] --gmail --since YYYY-MM-DD",
+		`Processes report files and folders (recursively) once, or re-reads the
+Gmail mailbox of sources.gmail. Flags may come before or after PATHs; "--"
+ends the flags. With OpenSearch configured, the cluster is checked before
+any input is read.
+
+Exit codes: 0 every input valid, 3 some inputs or documents rejected
+(everything else is written), 2 usage or configuration error, 1 fatal
+(for example the output is unreachable or gave up).`, env)
 	cfgPath := fs.String("config", "", "configuration `file` (default: built-in defaults)")
 	outDir := fs.String("out", "", "write NDJSON files to `dir` when no OpenSearch is configured (default ./dmarc-out)")
 	summaryFmt := fs.String("summary", "text", "summary format: text or json")
@@ -29,21 +37,14 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	discard := fs.Bool("discard", false, "benchmarking: decode, parse, enrich and encode, then drop the documents (no output is written)")
 	cpuProfile := fs.String("cpuprofile", "", "benchmarking: write a CPU profile of the run to `file` (go tool pprof)")
 	memProfile := fs.String("memprofile", "", "benchmarking: write an allocation profile of the run to `file` (go tool pprof)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: dmarc-agent ingest [flags] PATH...\n       dmarc-agent ingest [flags] --gmail --since YYYY-MM-DD\n\nProcesses report files and folders (recursively) once.\nExit: 0 all inputs valid, 3 some rejected, 2 usage/config error, 1 fatal.")
-		fs.PrintDefaults()
-	}
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if *summaryFmt != "text" && *summaryFmt != "json" {
-		fmt.Fprintf(env.Stderr, "dmarc-agent ingest: --summary must be text or json, got %q\n", *summaryFmt)
-		return ExitUsage
+		return fs.usageError("--summary must be text or json, got %q", *summaryFmt)
 	}
 	if (fs.NArg() == 0) == !*fromGmail {
-		fmt.Fprintln(env.Stderr, "dmarc-agent ingest: give PATHs or --gmail (not both)")
-		fs.Usage()
-		return ExitUsage
+		return fs.usageError("give PATHs or --gmail (not both)")
 	}
 	var sinceDate time.Time
 	if *fromGmail {

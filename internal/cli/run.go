@@ -34,20 +34,20 @@ func init() {
 var errNoSource = errors.New("no source is enabled: set sources.dir.enabled, sources.gmail.enabled or sources.imap.enabled")
 
 func runAgent(ctx context.Context, env Env, args []string) int {
-	fs := newFlagSet("run", env)
-	cfgPath := fs.String("config", "", "configuration file (YAML); environment variables DMARC_AGENT_* override it")
+	fs := newFlagSet("run", "run [--config FILE] [--once] [--opensearch URL]",
+		`Runs the agent: delivers reports from every enabled source (watched folder,
+Gmail) until SIGINT or SIGTERM, with metrics and health on http.listen.
+
+Exit codes: 0 clean stop, 2 invalid flags or configuration (reported before
+the agent starts), 1 fatal error (named in the log).`, env)
+	cfgPath := fs.String("config", "", "configuration `file` (YAML); DMARC_AGENT_* environment variables override it")
 	once := fs.Bool("once", false, "deliver what every source holds now, then exit")
-	osURL := fs.String("opensearch", "", "OpenSearch URL(s), comma-separated (overrides output.opensearch.urls)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: dmarc-agent run [--config FILE] [--once] [--opensearch URL]")
-		fs.PrintDefaults()
-	}
+	osURL := fs.String("opensearch", "", "OpenSearch `URL`s, comma-separated (overrides output.opensearch.urls)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "dmarc-agent run: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+		return fs.usageError("unexpected argument %q", fs.Arg(0))
 	}
 	cfg, logger, ok := loadConfig(env, *cfgPath)
 	if !ok {

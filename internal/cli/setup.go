@@ -15,11 +15,19 @@ func init() {
 }
 
 func runSetup(ctx context.Context, env Env, args []string) int {
-	fs := newFlagSet("setup", env)
-	cfgPath := fs.String("config", "", "configuration file (YAML)")
-	osURL := fs.String("opensearch", "", "OpenSearch URL(s), comma-separated; overrides output.opensearch.urls")
+	fs := newFlagSet("setup", "setup [--config FILE] [--opensearch URL]",
+		`Installs the index templates and, where the Index State Management plugin
+is present, the retention policy. Safe to re-run.
+
+Exit codes: 0 done, 2 usage or configuration error, 1 the cluster could not
+be reached or refused.`, env)
+	cfgPath := fs.String("config", "", "configuration `file` (YAML)")
+	osURL := fs.String("opensearch", "", "OpenSearch `URL`s, comma-separated (overrides output.opensearch.urls)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if fs.NArg() > 0 {
+		return fs.usageError("unexpected argument %q", fs.Arg(0))
 	}
 	cfg, logger, ok := loadConfig(env, *cfgPath)
 	if !ok {
