@@ -90,7 +90,9 @@ func (p *Pipeline) record(src, id string, res *Result) {
 	}
 	switch outcome {
 	case "retry":
-		p.log.Warn("message not delivered, will retry", "source", src, "id", id, "err", o.Err)
+		// Whether it is tried again is the source's business (run: later;
+		// ingest: at the next run of the command).
+		p.log.Warn("message not delivered; not acknowledged to its source", "source", src, "id", id, "err", o.Err)
 	case "rejected":
 		p.log.Warn("message holds no valid report", "source", src, "id", id, "reason", o.Reason)
 	default:

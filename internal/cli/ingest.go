@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail"
+	"github.com/dmarc-agent/dmarc-agent/internal/config"
 	"github.com/dmarc-agent/dmarc-agent/output/file"
 	"github.com/dmarc-agent/dmarc-agent/pipeline"
 )
@@ -30,6 +33,7 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 	outDir := fs.String("out", "", "write NDJSON files to `dir` when no OpenSearch is configured (default ./dmarc-out)")
 	summaryFmt := fs.String("summary", "text", "summary format: text or json")
 	osURL := fs.String("opensearch", "", "OpenSearch `URL`s, comma-separated (overrides output.opensearch.urls)")
+	retryBudget := fs.Duration("retry-budget", defaultIngestRetryBudget, "how long the OpenSearch output retries one bulk request (cluster down, 429, 5xx) before ingest gives up; replaces output.opensearch.retry.max_elapsed, which `run` uses")
 	reindex := fs.Bool("reindex", false, "overwrite documents that exist (for re-processing with new enrichment)")
 	fromGmail := fs.Bool("gmail", false, "re-read report mail from the Gmail mailbox of sources.gmail (processed mail included), instead of PATHs")
 	since := fs.String("since", "", "with --gmail: mail received on or after this `date` (YYYY-MM-DD)")
@@ -71,6 +75,10 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 	if *reindex {
 		cfg.Output.OpenSearch.Reindex = true
 	}
+	if *retryBudget <= 0 {
+		return fs.usageError("--retry-budget must be positive, got %s", *retryBudget)
+	}
+	cfg.Output.OpenSearch.Retry.MaxElapsed = *retryBudget
 	if *fromGmail {
 		cfg.Sources.Gmail.Enabled = true // the mailbox is named by the config even where run does not poll it
 	}
@@ -110,10 +118,20 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 	}
 	if *discard {
 		st.discard()
+	} else if err := preflight(ctx, cfg, st); err != nil {
+		fmt.Fprintf(env.Stderr, "dmarc-agent ingest: %v\n", err)
+		st.Close(context.WithoutCancel(ctx))
+		return ExitFatal
 	}
 	sum := newSummary(cfg.Output.OpenSearch.Enabled())
 	in := make(chan collector.Message)
 	srcErr := make(chan error, 1)
+	// The first message the output could not take stops the reading of new
+	// inputs: the cluster has been failing for a whole retry budget, and every
+	// further input would wait as long. What was read is finished.
+	feedCtx, stopFeed := context.WithCancel(ctx)
+	defer stopFeed()
+	stopped := false
 	var unreadable []pipeline.Rejection // written by the walker only, read after it ends
 	progress := newProgress(env.Stderr)
 	if progress.active() && src == nil {
@@ -124,10 +142,10 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 	go func() {
 		defer close(in)
 		if src != nil {
-			srcErr <- src.Run(ctx, in, true)
+			srcErr <- src.Run(feedCtx, in, true)
 			return
 		}
-		unreadable = walkInputs(ctx, fs.Args(), in)
+		unreadable = walkInputs(feedCtx, fs.Args(), in)
 		srcErr <- nil
 	}()
 	ordered := st.files != nil // NDJSON files: same inputs, same bytes
@@ -142,9 +160,17 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 		sum.Files++
 		sum.add(res)
 		progress.step()
+		if res.Outcome.Err != nil && !res.Outcome.Rejected() && !stopped {
+			stopped = true
+			stopFeed()
+		}
 	})
 	progress.done()
-	if err := <-srcErr; err != nil {
+	if stopped && ctx.Err() == nil {
+		sum.Fatal = append(sum.Fatal, fmt.Sprintf("stopped reading inputs after %d files: the output did not take a message (above); "+
+			"nothing was acknowledged for it. Run the same command again once the output is back: document ids are deterministic, so nothing is duplicated", sum.Files))
+	}
+	if err := <-srcErr; err != nil && !(stopped && errors.Is(err, context.Canceled)) {
 		sum.Fatal = append(sum.Fatal, "reading "+src.Name()+": "+err.Error())
 	}
 	sum.Rejected = append(sum.Rejected, unreadable...)
@@ -246,4 +272,28 @@ func (t *turns) next() {
 	t.cur++
 	t.mu.Unlock()
 	t.cond.Broadcast()
+}
+
+// defaultIngestRetryBudget is how long ingest lets the OpenSearch output
+// retry one bulk request. Short: ingest is run by someone waiting for it, and
+// a re-run repeats nothing (deterministic ids).
+const defaultIngestRetryBudget = 30 * time.Second
+
+// preflightTimeout bounds the check of the output before any input is read.
+const preflightTimeout = 10 * time.Second
+
+// preflight checks that the OpenSearch output answers before any input is
+// read, so that a wrong URL fails in seconds, naming the URL and the cause.
+// The NDJSON output needs no check: file.New has created its folder.
+func preflight(ctx context.Context, cfg config.Config, st *stack) error {
+	if !cfg.Output.OpenSearch.Enabled() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, preflightTimeout)
+	defer cancel()
+	if err := st.out.Ready(ctx); err != nil {
+		return fmt.Errorf("OpenSearch at %s: %w (nothing was read; check output.opensearch.urls or --opensearch)",
+			strings.Join(cfg.Output.OpenSearch.URLs, ", "), err)
+	}
+	return nil
 }
