@@ -68,7 +68,9 @@ func TestIngestGivesUpWithinItsBudget(t *testing.T) {
 	if j.Files >= n || *j.Indexed != 0 {
 		t.Errorf("files %d (want fewer than %d: reading stops), indexed %d", j.Files, n, *j.Indexed)
 	}
-	if !slices.ContainsFunc(j.Errors, func(e string) bool { return strings.Contains(e, "stopped reading inputs") && strings.Contains(e, "Run the same command again") }) {
+	if !slices.ContainsFunc(j.Errors, func(e string) bool {
+		return strings.Contains(e, "stopped reading inputs") && strings.Contains(e, "Run the same command again")
+	}) {
 		t.Errorf("errors do not say reading stopped and what to do: %q", j.Errors)
 	}
 	if strings.Contains(stderr, "will retry") && !strings.Contains(stderr, "bulk request will be retried") {
