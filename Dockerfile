@@ -27,7 +27,9 @@ LABEL org.opencontainers.image.title="dmarc-agent" \
       org.opencontainers.image.version="${VERSION}"
 COPY --from=build /out/dmarc-agent /usr/local/bin/dmarc-agent
 # Owned by the image's non-root user (65532), so that a new named volume
-# mounted there is writable.
+# mounted there is writable; it starts with the default drop folder
+# incoming/ (sources.dir.path), which must exist when the agent starts. A
+# bind mount must bring its own incoming/.
 COPY --from=build --chown=65532:65532 /out/var/lib/dmarc-agent /var/lib/dmarc-agent
 COPY --from=build --chown=65532:65532 /out/etc/dmarc-agent /etc/dmarc-agent
 USER 65532:65532

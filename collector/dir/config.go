@@ -3,6 +3,8 @@ package dir
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"time"
 )
 
@@ -56,4 +58,26 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("sources.dir.stable_for: must not be negative, got %s", c.StableFor))
 	}
 	return errors.Join(errs...)
+}
+
+// CheckFolder reports a watched folder that is missing, is not a folder, or
+// cannot be read: a configuration error to report at start, before anything
+// runs, rather than a failure after the agent has started.
+func (c Config) CheckFolder() error {
+	f, err := os.Open(c.Path)
+	if err != nil {
+		return fmt.Errorf("sources.dir.path: the watched folder cannot be opened: %w (create it, or set sources.dir.path)", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("sources.dir.path: %w", err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("sources.dir.path: %s is not a folder", c.Path)
+	}
+	if _, err := f.ReadDir(1); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("sources.dir.path: the watched folder cannot be read: %w", err)
+	}
+	return nil
 }

@@ -61,6 +61,12 @@ the agent starts), 1 fatal error (named in the log).`, env)
 		fmt.Fprintf(env.Stderr, "dmarc-agent: %v\n", errNoSource)
 		return ExitUsage
 	}
+	if cfg.Sources.Dir.Enabled {
+		if err := cfg.Sources.Dir.CheckFolder(); err != nil {
+			fmt.Fprintf(env.Stderr, "dmarc-agent: invalid configuration:\n%v\n", err)
+			return ExitUsage
+		}
+	}
 	if err := runWith(ctx, cfg, logger, *once); err != nil {
 		logger.Error("agent stopped", "err", err)
 		return ExitFatal
