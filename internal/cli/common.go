@@ -11,6 +11,9 @@ import (
 // loadConfig loads the configuration file (may be "") and the environment,
 // and builds the logger. On error it prints every problem and returns ok=false.
 func loadConfig(env Env, path string) (config.Config, *slog.Logger, bool) {
+	for _, w := range config.Warnings(env.Environ) {
+		fmt.Fprintf(env.Stderr, "dmarc-agent: warning: %s\n", w)
+	}
 	cfg, err := config.Load(path, env.Environ)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "dmarc-agent: %v\n", err)
