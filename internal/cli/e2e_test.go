@@ -56,6 +56,14 @@ func startAgent(t *testing.T, env []string, args ...string) *agentProc {
 	return p
 }
 
+// log returns what the agent has logged so far.
+func (p *agentProc) log() string {
+	w := p.cmd.Stderr.(*syncWriter)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.String()
+}
+
 type syncWriter struct {
 	mu sync.Mutex
 	w  *bytes.Buffer

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,8 +20,14 @@ import (
 )
 
 // closeTimeout bounds flushing the output and stopping the HTTP listener
-// after the pipeline has stopped.
+// after the pipeline has stopped on its own (--once, a source failure). After
+// a stop signal they share what is left of pipeline.shutdown_grace instead,
+// so that the whole stop fits in the grace.
 const closeTimeout = 30 * time.Second
+
+// minCloseTime is what closing gets even when the grace is spent: enough to
+// flush files and answer a last scrape, not enough to matter to a supervisor.
+const minCloseTime = 500 * time.Millisecond
 
 func init() {
 	register(command{
@@ -78,6 +85,16 @@ the agent starts), 1 fatal error (named in the log).`, env)
 // until every source is drained), and releases everything.
 func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once bool) (err error) {
 	log := logger.With("component", "agent")
+	// The stop signal's time: closing gets what is left of the grace.
+	var stopAt atomic.Pointer[time.Time]
+	defer context.AfterFunc(ctx, func() { t := time.Now(); stopAt.Store(&t) })()
+	closeCtx := func() (context.Context, context.CancelFunc) {
+		base := context.WithoutCancel(ctx)
+		if t := stopAt.Load(); t != nil {
+			return context.WithDeadline(base, maxTime(t.Add(cfg.Pipeline.ShutdownGrace), time.Now().Add(minCloseTime)))
+		}
+		return context.WithTimeout(base, closeTimeout)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -94,10 +111,18 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 		return err
 	}
 	defer func() {
-		// After the runner: every message is acknowledged, nothing writes.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
+		// After the runner: every message is acknowledged (delivered, or
+		// handed back to its source), nothing writes. Retries the output
+		// still runs belong to handed-back messages: abandoning them at the
+		// deadline loses nothing.
+		cctx, cancel := closeCtx()
 		defer cancel()
-		if cerr := st.Close(cctx); cerr != nil {
+		cerr := st.Close(cctx)
+		switch {
+		case cerr == nil:
+		case stopAt.Load() != nil && errors.Is(cerr, context.DeadlineExceeded):
+			log.Warn("shutdown grace spent: output retries abandoned; their messages were handed back and will be delivered again", "err", cerr)
+		default:
 			err = errors.Join(err, fmt.Errorf("closing the output: %w", cerr))
 		}
 	}()
@@ -111,7 +136,7 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 		return err
 	}
 	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
+		cctx, cancel := closeCtx()
 		defer cancel()
 		srv.Shutdown(cctx)
 	}()
@@ -162,4 +187,11 @@ func (x archiverAdapter) Start() (pipeline.ArchiveWriter, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
