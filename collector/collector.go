@@ -52,6 +52,13 @@ type Outcome struct {
 // ErrNoReport marks a message that holds no valid report.
 var ErrNoReport = errors.New("no valid report")
 
+// ErrIncomplete marks, together with ErrNoReport, a message whose every
+// rejection looks like input that ends early (truncated XML, gzip or zip):
+// a file still being written may give it. A source that can tell (the
+// watched folder) reads such a message again later instead of setting it
+// aside at once.
+var ErrIncomplete = errors.New("input ends early")
+
 // Delivered reports whether the source may mark the message done.
 func (o Outcome) Delivered() bool { return o.Err == nil }
 

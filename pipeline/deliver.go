@@ -30,7 +30,11 @@ func (p *Pipeline) Deliver(ctx context.Context, pr *Prepared) Result {
 		if reason == "" {
 			reason = "no report found"
 		}
-		res.Outcome.Err = fmt.Errorf("%w: %s", collector.ErrNoReport, reason)
+		if incomplete(res.Rejected) {
+			res.Outcome.Err = fmt.Errorf("%w (%w): %s", collector.ErrNoReport, collector.ErrIncomplete, reason)
+		} else {
+			res.Outcome.Err = fmt.Errorf("%w: %s", collector.ErrNoReport, reason)
+		}
 	default:
 		out, err := p.d.Output.Write(ctx, pr.spool.docs())
 		res.Output = out
@@ -116,4 +120,24 @@ func rejectionSummary(rs []Rejection) string {
 		s += fmt.Sprintf("; and %d more", len(rs)-3)
 	}
 	return s
+}
+
+// incomplete reports whether every rejection looks like input that ends
+// early, or that changed while it was read: what a file still being written
+// gives (see collector.ErrIncomplete). The reasons are the decoders' and
+// parsers' one-line texts ("XML truncated: end of input inside <record>",
+// "truncated gzip data", "corrupt or truncated zip", and the watched
+// folder's "changed after it was found complete").
+func incomplete(rs []Rejection) bool {
+	if len(rs) == 0 {
+		return false
+	}
+	for _, r := range rs {
+		l := strings.ToLower(r.Reason)
+		if !strings.Contains(l, "truncated") && !strings.Contains(l, "unexpected eof") &&
+			!strings.Contains(l, "end of input") && !strings.Contains(l, "changed after it was found complete") {
+			return false
+		}
+	}
+	return true
 }

@@ -35,6 +35,8 @@ func (r *run) ackFunc(path, rel string, sum [32]byte, info os.FileInfo) func(con
 				return err
 			}
 			r.ackDone(path, sum, info, record{Status: statusDelivered})
+		case o.Rejected() && errors.Is(o.Err, collector.ErrIncomplete) && time.Since(info.ModTime()) < r.cfg.TruncatedGrace:
+			r.ackIncomplete(path, sum, info, o)
 		case o.Rejected():
 			reason := o.Reason
 			if reason == "" {
@@ -50,6 +52,33 @@ func (r *run) ackFunc(path, rel string, sum [32]byte, info os.FileInfo) func(con
 		}
 		return nil
 	}
+}
+
+// ackIncomplete keeps a file that reads as truncated and was modified
+// within truncated_grace where it is, recording nothing: its writer may
+// have paused. It is read again when it changes, or once it has been
+// unchanged for truncated_grace; still truncated then, it is rejected.
+func (r *run) ackIncomplete(path string, sum [32]byte, info os.FileInfo, o collector.Outcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.inflight, sum)
+	e := r.files[path]
+	if e == nil || e.status != statusInFlight {
+		return
+	}
+	if e.gone {
+		delete(r.files, path)
+		return
+	}
+	again := info.ModTime().Add(r.cfg.TruncatedGrace)
+	r.log.Info("file looks incomplete, perhaps still being written; it will be read again when it changes or at the time given",
+		"path", path, "again", again.UTC().Format(time.RFC3339), "reason", o.Reason)
+	e.incomplete = true
+	if r.once {
+		e.status = statusSkipped // the next run looks again
+		return
+	}
+	e.status, e.notBefore = statusPending, again
 }
 
 func (r *run) ackTransient(path string, sum [32]byte) {

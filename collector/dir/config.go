@@ -22,6 +22,11 @@ type Config struct {
 	FailedDir     string `koanf:"failed_dir"`
 	// StateFile is the embedded store of delivered content hashes.
 	StateFile string `koanf:"state_file"`
+	// TruncatedGrace is how long a file that reads as truncated (unexpected
+	// end of XML, gzip or zip) may stay unchanged before it goes to the
+	// failed folder: a writer may have paused. Until then it is read again
+	// when it changes, or once it has been unchanged this long. 0: at once.
+	TruncatedGrace time.Duration `koanf:"truncated_grace"`
 }
 
 // DefaultConfig returns the defaults.
@@ -34,6 +39,7 @@ func DefaultConfig() Config {
 		ProcessedDir:   "processed",
 		FailedDir:      "failed",
 		StateFile:      "dmarc-agent-dir.db",
+		TruncatedGrace: 5 * time.Minute,
 	}
 }
 
@@ -53,6 +59,9 @@ func (c Config) Validate() error {
 	}
 	if c.RescanInterval <= 0 {
 		errs = append(errs, fmt.Errorf("sources.dir.rescan_interval: must be positive, got %s", c.RescanInterval))
+	}
+	if c.TruncatedGrace < 0 {
+		errs = append(errs, fmt.Errorf("sources.dir.truncated_grace: must not be negative, got %s", c.TruncatedGrace))
 	}
 	if c.StableFor < 0 {
 		errs = append(errs, fmt.Errorf("sources.dir.stable_for: must not be negative, got %s", c.StableFor))

@@ -33,6 +33,9 @@ type entry struct {
 	attempts  int         // transient failures in a row
 	notBefore time.Time   // backoff after a transient failure
 	gone      bool        // removed or renamed away while in flight
+	// incomplete: read as truncated while recently modified; a change
+	// ends the wait for truncated_grace (it is read once stable again).
+	incomplete bool
 }
 
 // observe records a stat result; a change restarts the stability clock and
@@ -42,6 +45,9 @@ func (e *entry) observe(size int64, mtime time.Time, now time.Time) {
 		return
 	}
 	e.size, e.mtime, e.since, e.hashed = size, mtime, now, false
+	if e.incomplete {
+		e.incomplete, e.notBefore = false, time.Time{}
+	}
 	if e.status == statusDone || e.status == statusSkipped {
 		e.status = statusPending
 	}

@@ -291,6 +291,7 @@ sources:
     rescan_interval: 1s
     after_delivery: move
     state_file: %s
+    truncated_grace: 1s
 output:
   file: {dir: %s}
 archive: {enabled: true, dir: %s}
