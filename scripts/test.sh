@@ -18,11 +18,23 @@ if ! bash scripts/chromium.sh; then
 fi
 
 echo "== starting OpenSearch"
+# A node that was already running (started by someone else, or by an earlier
+# run) is used and left running: this script stops only a node it started.
+if bash scripts/opensearch-dev.sh status >/dev/null 2>&1; then
+	started=no
+else
+	started=yes
+fi
 url=$(bash scripts/opensearch-dev.sh start | tail -n 1)
-trap 'bash scripts/opensearch-dev.sh stop || true' EXIT
+if [ "$started" = yes ]; then
+	trap 'bash scripts/opensearch-dev.sh stop || true' EXIT
+fi
 export OPENSEARCH_URL="$url"
 export DMARC_AGENT_REQUIRE_OPENSEARCH=1
 export OPENSEARCH_DEV_SCRIPT="$PWD/scripts/opensearch-dev.sh"
+# Tests that stop or restart a node start their own (internal/testcluster
+# OwnNode) on a free port with a state directory of their own; the shared
+# node's OPENSEARCH_PORT / OPENSEARCH_STATE_DIR are never passed to them.
 echo "OpenSearch at $OPENSEARCH_URL"
 
 echo "== starting Dovecot (IMAP source tests)"

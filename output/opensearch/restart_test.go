@@ -3,12 +3,6 @@ package opensearch
 import (
 	"context"
 	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,49 +11,11 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/output"
 )
 
-// ownNode starts a node of its own with scripts/opensearch-dev.sh on a free
-// port, so that stopping it cannot disturb tests of other packages using
-// OPENSEARCH_URL at the same time, and deletes it when the test ends. It
-// returns the node's URL and a function running the script for it. Like the
-// other integration tests it runs when OPENSEARCH_URL is set (a machine that
-// can run nodes) or DMARC_AGENT_REQUIRE_OPENSEARCH=1.
+// ownNode starts a node of the test's own (internal/testcluster.OwnNode):
+// its own port and state directory, never the shared node's, so that
+// stopping it cannot disturb tests of other packages using OPENSEARCH_URL.
 func ownNode(t *testing.T) (string, func(cmd string) string) {
-	t.Helper()
-	required := os.Getenv("DMARC_AGENT_REQUIRE_OPENSEARCH") == "1"
-	if os.Getenv("OPENSEARCH_URL") == "" && !required {
-		t.Skip("integration test: set OPENSEARCH_URL (scripts/opensearch-dev.sh start prints it)")
-	}
-	path := os.Getenv("OPENSEARCH_DEV_SCRIPT")
-	if path == "" {
-		path, _ = filepath.Abs(filepath.Join("..", "..", "scripts", "opensearch-dev.sh"))
-	}
-	if _, err := os.Stat(path); err != nil {
-		if required {
-			t.Fatalf("restart test needs scripts/opensearch-dev.sh (OPENSEARCH_DEV_SCRIPT): %v", err)
-		}
-		t.Skipf("restart test needs scripts/opensearch-dev.sh (OPENSEARCH_DEV_SCRIPT): %v", err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	run := func(cmd string) string {
-		c := exec.Command("bash", path, cmd)
-		c.Env = append(os.Environ(), "OPENSEARCH_PORT="+port)
-		out, err := c.CombinedOutput()
-		if err != nil && cmd != "status" {
-			t.Fatalf("%s %s: %v\n%s", path, cmd, err, out)
-		}
-		return string(out)
-	}
-	t.Cleanup(func() { run("reset") })
-	t0 := time.Now()
-	out := strings.TrimSpace(run("start"))
-	base := out[strings.LastIndexByte(out, '\n')+1:]
-	t.Logf("own node %s up in %s", base, time.Since(t0).Round(time.Second))
-	return base, run
+	return testcluster.OwnNode(t)
 }
 
 // TestIntegrationNodeRestartMidWrite stops the node while a large Write is
