@@ -98,7 +98,7 @@ func (p *Pipeline) record(src, id string, res *Result) {
 		// ingest: at the next run of the command).
 		p.log.Warn("message not delivered; not acknowledged to its source", "source", src, "id", id, "err", o.Err)
 	case "rejected":
-		p.log.Warn("message holds no valid report", "source", src, "id", id, "reason", o.Reason)
+		p.log.Log(context.Background(), p.rejectLevel, "message holds no valid report", "source", src, "id", id, "reason", o.Reason)
 	default:
 		p.log.Debug("message delivered", "source", src, "id", id, "reports", res.Outcome.Reports, "documents", res.Documents)
 	}

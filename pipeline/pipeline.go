@@ -67,6 +67,8 @@ type Pipeline struct {
 	// however many messages are in flight.
 	cpu    chan struct{}
 	budget *memBudget
+	// rejectLevel is the level of the line logged per rejected message.
+	rejectLevel slog.Level
 }
 
 // New returns a pipeline.
@@ -78,7 +80,16 @@ func New(cfg Config, d Deps) *Pipeline {
 		d.TempDir = os.TempDir()
 	}
 	return &Pipeline{cfg: cfg, d: d, log: d.Logger.With("component", "pipeline"),
-		cpu: make(chan struct{}, cfg.EffectiveWorkers()), budget: newMemBudget(cfg.InFlightMemoryBytes)}
+		cpu: make(chan struct{}, cfg.EffectiveWorkers()), budget: newMemBudget(cfg.InFlightMemoryBytes), rejectLevel: slog.LevelWarn}
+}
+
+// WithRejectionsAt returns a pipeline that is p logging each rejected
+// message at level: ingest, whose summary lists every rejection, logs them
+// at debug so that each is printed once.
+func (p *Pipeline) WithRejectionsAt(level slog.Level) *Pipeline {
+	q := *p
+	q.rejectLevel = level
+	return &q
 }
 
 // Process implements Processor.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +22,11 @@ func init() {
 }
 
 func runIngest(ctx context.Context, env Env, args []string) int {
+	// Everything printed on stderr (log lines, errors) goes through the
+	// progress bar, which clears itself first: a log line never shares the
+	// bar's line.
+	progress := newProgress(env.Stderr)
+	env.Stderr = progress
 	fs := newFlagSet("ingest", "ingest [flags] PATH...\ningest [flags] --gmail --since YYYY-MM-DD",
 		`Processes report files and folders (recursively) once, or re-reads the
 Gmail mailbox of sources.gmail. Flags may come before or after PATHs; "--"
@@ -49,6 +56,11 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 	}
 	if (fs.NArg() == 0) == !*fromGmail {
 		return fs.usageError("give PATHs or --gmail (not both)")
+	}
+	for _, p := range fs.Args() {
+		if _, err := os.Stat(p); err != nil {
+			return fs.usageError("%v", err) // nothing read: a usage error, not a rejected input
+		}
 	}
 	var sinceDate time.Time
 	if *fromGmail {
@@ -116,6 +128,7 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 		fmt.Fprintf(env.Stderr, "dmarc-agent ingest: %v\n", err)
 		return ExitFatal
 	}
+	st.pipeline = st.pipeline.WithRejectionsAt(slog.LevelDebug) // the summary lists each one
 	if *discard {
 		st.discard()
 	} else if err := preflight(ctx, cfg, st); err != nil {
@@ -133,7 +146,6 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 	defer stopFeed()
 	stopped := false
 	var unreadable []pipeline.Rejection // written by the walker only, read after it ends
-	progress := newProgress(env.Stderr)
 	if progress.active() && src == nil {
 		countCtx, stopCount := context.WithCancel(ctx)
 		defer stopCount() // a count still walking a huge tree stops with the run

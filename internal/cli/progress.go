@@ -14,7 +14,10 @@ import (
 // progress draws a bar of finished inputs on stderr when it is a terminal
 // and the work is long (more than a second); it is silent otherwise. The
 // total comes from a separate count (setTotal) that may finish after the
-// work has started; until then only the count is shown.
+// work has started; until then only the count is shown. It is also the
+// writer of everything else printed on stderr: Write erases the bar before
+// a line (the next step draws it again), so log lines and the bar never
+// share a line.
 type progress struct {
 	mu    sync.Mutex
 	w     io.Writer
@@ -50,6 +53,17 @@ func (p *progress) step() {
 	p.drawn = true
 }
 
+// Write writes p to the underlying writer, erasing the bar first.
+func (p *progress) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
+	}
+	return p.w.Write(b)
+}
+
 // setTotal records how many inputs there are.
 func (p *progress) setTotal(n int) {
 	p.mu.Lock()
@@ -65,5 +79,6 @@ func (p *progress) done() {
 	defer p.mu.Unlock()
 	if p.drawn {
 		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
 	}
 }
