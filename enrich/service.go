@@ -53,12 +53,14 @@ func newService(ctx context.Context, cfg Config, logger *slog.Logger, reg promet
 	if s.metrics, err = newMetrics(reg); err != nil {
 		return nil, err
 	}
+	var geoDBs []string // for the one start-up line
 	if len(cfg.GeoIP.Databases) > 0 || !cfg.GeoIP.DisableEmbedded {
 		if s.geo, err = geoip.Open(cfg.GeoIP.Databases, cfg.GeoIP.DisableEmbedded); err != nil {
 			return nil, err
 		}
 		for _, db := range s.geo.Databases() {
-			logger.Info("GeoIP database opened", "path", db.Path, "type", db.Type, "built", db.BuildTime.Format("2006-01-02"))
+			logger.Debug("GeoIP database opened", "path", db.Path, "type", db.Type, "built", db.BuildTime.Format("2006-01-02"))
+			geoDBs = append(geoDBs, db.Type+" "+db.BuildTime.Format("2006-01-02"))
 		}
 	}
 	if s.senders, err = senders.New(userEntries(cfg.Senders)); err != nil {
@@ -79,7 +81,7 @@ func newService(ctx context.Context, cfg Config, logger *slog.Logger, reg promet
 			return nil, err
 		}
 	}
-	logger.Info("enrichment ready", "senders", s.senders.Size(), "user_senders", len(cfg.Senders),
+	logger.Info("enrichment ready", "geoip", strings.Join(geoDBs, ", "), "senders", s.senders.Size(), "user_senders", len(cfg.Senders),
 		"catalogue", s.senders.Version(), "reverse_dns", !cfg.DNS.Offline)
 	return s, nil
 }

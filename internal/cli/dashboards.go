@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/dmarc-agent/dmarc-agent/dashboards"
 	"github.com/dmarc-agent/dmarc-agent/internal/secret"
@@ -88,15 +89,17 @@ configuration error, 1 Dashboards could not be reached or refused.`, env)
 	logger = logger.With("component", "dashboards")
 	logger.Info("importing saved objects", "url", dc.URL, "tenant", dc.Tenant, "overwrite", dc.Overwrite, "index_prefix", cfg.Index.Prefix)
 	res, err := dashboards.Import(ctx, dc, bundle)
-	printImport(env.Stdout, res)
 	switch {
 	case errors.Is(err, dashboards.ErrObjectsFailed):
+		printImport(env.Stdout, res)
 		fmt.Fprintf(env.Stderr, "dmarc-agent: %v\n", err)
 		return ExitRejected
 	case err != nil:
-		fmt.Fprintf(env.Stderr, "dmarc-agent: %v\n", err)
+		// Nothing was imported: no "0 created" line before the error.
+		fmt.Fprintf(env.Stderr, "dmarc-agent dashboards import: %v%s\n", err, dashboardsHint(err))
 		return ExitFatal
 	}
+	printImport(env.Stdout, res)
 	return ExitOK
 }
 
@@ -159,4 +162,13 @@ func dashboardsFlagsSet(fs *flagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set
+}
+
+// dashboardsHint explains the usual mistake: the URL of OpenSearch itself,
+// which has no saved-objects API, instead of OpenSearch Dashboards'.
+func dashboardsHint(err error) string {
+	if strings.Contains(err.Error(), "no handler found for uri [/api/saved_objects") {
+		return "\nhint: that URL is OpenSearch itself (port 9200 by default); --url takes OpenSearch Dashboards' URL (port 5601 by default)"
+	}
+	return ""
 }

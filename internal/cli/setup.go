@@ -41,6 +41,11 @@ be reached or refused.`, env)
 		fmt.Fprintln(env.Stderr, "dmarc-agent setup: no OpenSearch configured: set output.opensearch.urls, DMARC_AGENT_OUTPUT__OPENSEARCH__URLS or --opensearch URL")
 		return ExitUsage
 	}
+	// The report on stdout says what was installed or skipped; the output's
+	// own log lines would say it a second time (kept at log.level debug).
+	if cfg.Log.Level != "debug" {
+		logger = nil
+	}
 	out, err := opensearch.New(ctx, cfg.Output.OpenSearch, cfg.Index.Prefix, logger, nil)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "dmarc-agent setup: %v\n", err)

@@ -50,6 +50,9 @@ func TestSetupCommand(t *testing.T) {
 	if stdout.String() != want {
 		t.Errorf("stdout =\n%s\nwant\n%s", stdout.String(), want)
 	}
+	if stderr.String() != "" {
+		t.Errorf("stderr repeats the report:\n%s", stderr.String())
+	}
 	if !slices.Equal(puts, wantPuts) || !slices.Contains(puts, "/_index_template/acme-aggregate") {
 		t.Errorf("PUTs %v, want %v", puts, wantPuts)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
 )
 
 // A log line printed while the bar is drawn erases the bar first, so that
@@ -49,5 +51,30 @@ func TestIngestPrintsEachRejectionOnce(t *testing.T) {
 	}
 	if n := strings.Count(stdout+stderr, "junk.xml"); n != 1 {
 		t.Errorf("junk.xml printed %d times:\nstdout %s\nstderr %s", n, stdout, stderr)
+	}
+}
+
+// dashboards import pointed at OpenSearch itself (a real node: it has no
+// saved-objects API) prints no "0 created" line and says which URL it wants.
+func TestDashboardsImportAtOpenSearchPortHints(t *testing.T) {
+	base := testcluster.URL(t)
+	code, stdout, stderr := runCLI(t, nil, "dashboards", "import", "--url", base)
+	if code != ExitFatal || stdout != "" {
+		t.Errorf("exit %d, stdout %q", code, stdout)
+	}
+	if !strings.Contains(stderr, "hint: that URL is OpenSearch itself") {
+		t.Errorf("no hint:\n%s", stderr)
+	}
+}
+
+// An ingest run logs one start-up line about enrichment, not one per GeoIP
+// database plus one.
+func TestIngestLogsOneEnrichmentLine(t *testing.T) {
+	code, _, stderr := runCLI(t, offline, "ingest", "--out", t.TempDir(), samples)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if n := strings.Count(stderr, "level=INFO"); n != 1 || !strings.Contains(stderr, `msg="enrichment ready"`) || !strings.Contains(stderr, "geoip=") {
+		t.Errorf("%d INFO lines, want the one enrichment line:\n%s", n, stderr)
 	}
 }
