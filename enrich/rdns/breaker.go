@@ -8,8 +8,10 @@ import (
 // breaker stops lookups for a while once DNS looks dead: after threshold
 // consecutive timeouts it opens for cooldown, then lets one probe through
 // (half-open); the probe's outcome closes or re-opens it. Any definitive
-// answer (a name or "no such name") resets the count and closes it, so slow
-// zones on a healthy resolver rarely trip it.
+// answer (a name or "no such name") resets the count, so slow zones on a
+// healthy resolver rarely trip it. Once open, only the probe closes it: an
+// answer to a lookup that started before it opened does not (it used to,
+// and the breaker flipped suspended/answering within a millisecond).
 type breaker struct {
 	mu        sync.Mutex
 	threshold int
@@ -47,6 +49,9 @@ func (b *breaker) done(timedOut, probe bool) {
 		b.probing = false
 	}
 	if !timedOut {
+		if b.open && !probe {
+			return // started before the breaker opened: only the probe decides
+		}
 		b.fails = 0
 		if b.open {
 			b.open = false
