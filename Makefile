@@ -4,6 +4,11 @@
 #   make test     runs every test, including integration tests on a real OpenSearch node it starts
 .PHONY: sample test build bench fuzz lint
 
+# The version `dmarc-agent version` prints: the nearest tag, commits since,
+# the commit, and -dirty for uncommitted changes (the commit alone when there
+# is no tag; "dev" outside a git checkout).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 sample:
 	go run ./cmd/dmarc-agent ingest --out ./dmarc-out testdata/samples
 
@@ -11,7 +16,7 @@ test:
 	bash scripts/test.sh
 
 build:
-	CGO_ENABLED=0 go build -trimpath -o bin/dmarc-agent ./cmd/dmarc-agent
+	CGO_ENABLED=0 go build -trimpath -ldflags "-X github.com/dmarc-agent/dmarc-agent/internal/cli.Version=$(VERSION)" -o bin/dmarc-agent ./cmd/dmarc-agent
 
 bench:
 	bash scripts/bench.sh
