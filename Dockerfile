@@ -33,7 +33,7 @@ COPY --from=build /out/dmarc-agent /usr/local/bin/dmarc-agent
 COPY --from=build --chown=65532:65532 /out/var/lib/dmarc-agent /var/lib/dmarc-agent
 COPY --from=build --chown=65532:65532 /out/etc/dmarc-agent /etc/dmarc-agent
 USER 65532:65532
-# Relative paths in the configuration (state files, archive/, dmarc-out/,
+# Relative paths in the configuration (state files, dmarc-archive/, dmarc-out/,
 # the Gmail token) land in the data volume.
 WORKDIR /var/lib/dmarc-agent
 VOLUME ["/etc/dmarc-agent", "/var/lib/dmarc-agent"]
