@@ -65,6 +65,7 @@ sources:
     rescan_interval: 1s
     after_delivery: move
     state_file: %s
+    truncated_grace: 1s  # the truncated gzip files dropped here are corrupt for good
 output:
   opensearch:
     urls: [%q]
