@@ -9,6 +9,7 @@ import (
 // tests use them); Warnings leaves them alone.
 var notConfig = map[string]bool{
 	"DMARC_AGENT_REQUIRE_OPENSEARCH": true,
+	"DMARC_AGENT_REQUIRE_IMAP":       true,
 	"DMARC_AGENT_TEST_CHILD":         true,
 }
 
