@@ -36,7 +36,12 @@ func (l *listFlag) Set(v string) error {
 }
 
 func runReport(ctx context.Context, env Env, args []string) int {
-	fs := newFlagSet("report", env)
+	fs := newFlagSet("report", "report [flags] [PATH...]",
+		`Reads report files, folders and archives (in memory, nothing is written), or
+folders of `+"`ingest --out`"+` NDJSON; without PATHs, the agent's OpenSearch indices.
+
+Exit codes: 0 every input valid, 3 some rejected (the report lists them), 2
+usage or configuration error, 1 fatal.`, env)
 	cfgPath := fs.String("config", "", "configuration `file` (default: built-in defaults)")
 	format := fs.String("format", "", "text, html or json (default: from --out's extension, else text)")
 	lang := fs.String("lang", "", "en or ja (default: from LC_ALL, LC_MESSAGES or LANG)")
@@ -45,14 +50,10 @@ func runReport(ctx context.Context, env Env, args []string) int {
 	osURL := fs.String("opensearch", "", "OpenSearch `URL`s, comma-separated (overrides output.opensearch.urls)")
 	var domains listFlag
 	fs.Var(&domains, "domain", "only this policy `domain` (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: dmarc-agent report [flags] [PATH...]\n\nReads report files, folders and archives (in memory, nothing is written), or\nfolders of `ingest --out` NDJSON; without PATHs, the agent's OpenSearch indices.\nExit: 0 all inputs valid, 3 some rejected (the report lists them), 2 usage/config error, 1 fatal.")
-		fs.PrintDefaults()
-	}
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	opts, ok := reportOptions(env, fs, *format, *lang, *outPath, *sinceFlag)
+	opts, ok := reportOptions(env, fs.FlagSet, *format, *lang, *outPath, *sinceFlag)
 	if !ok {
 		return ExitUsage
 	}
@@ -71,9 +72,7 @@ func runReport(ctx context.Context, env Env, args []string) int {
 	var facts *insight.Facts
 	if fs.NArg() == 0 {
 		if !cfg.Output.OpenSearch.Enabled() {
-			fmt.Fprintln(env.Stderr, "dmarc-agent report: give PATHs, or --opensearch URL (or output.opensearch.urls in the configuration)")
-			fs.Usage()
-			return ExitUsage
+			return fs.usageError("give PATHs, or --opensearch URL (or output.opensearch.urls in the configuration)")
 		}
 		if err := cfg.Validate(); err != nil {
 			fmt.Fprintf(env.Stderr, "dmarc-agent: invalid configuration:\n%v\n", err)
