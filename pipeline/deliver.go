@@ -56,8 +56,16 @@ func (p *Pipeline) commitArchives(pr *Prepared) error {
 			errs = append(errs, fmt.Errorf("archiving a %s report: %w", a.kind, err))
 		}
 	}
+	committed := len(pr.archives) > 0
 	pr.archives = nil
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	switch {
+	case err != nil:
+		p.d.ArchiveFault.Set(err)
+	case committed:
+		p.d.ArchiveFault.Clear()
+	}
+	return err
 }
 
 // record updates metrics and logs one line per message at most.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/enrich"
+	"github.com/dmarc-agent/dmarc-agent/internal/health"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/output"
 	"github.com/dmarc-agent/dmarc-agent/report/decode"
@@ -56,6 +57,9 @@ type Deps struct {
 	Failure failure.Config
 	// TempDir holds spool files; "" means os.TempDir().
 	TempDir string
+	// ArchiveFault (may be nil) records archive write failures, which keep
+	// their message pending, and is cleared by the next successful commit.
+	ArchiveFault *health.Fault
 }
 
 // Pipeline processes messages. It is safe for concurrent use.
@@ -80,6 +84,10 @@ func New(cfg Config, d Deps) *Pipeline {
 	return &Pipeline{cfg: cfg, d: d, log: d.Logger.With("component", "pipeline"),
 		cpu: make(chan struct{}, cfg.EffectiveWorkers()), budget: newMemBudget(cfg.InFlightMemoryBytes)}
 }
+
+// Fault describes a current internal fault (the archive cannot be written),
+// nil if there is none. Readiness reports it.
+func (p *Pipeline) Fault() error { return p.d.ArchiveFault.Err() }
 
 // Process implements Processor.
 func (p *Pipeline) Process(ctx context.Context, msg collector.Message) collector.Outcome {

@@ -35,6 +35,23 @@ type pendingArchive struct {
 	date time.Time
 }
 
+// archiveTee copies what the parser reads into the archive writer. A write
+// error never reaches the parser (it would look like a broken report): it
+// is kept, the copy stops, and the part is failed as an internal fault.
+type archiveTee struct {
+	w   io.Writer
+	err error
+}
+
+func (t *archiveTee) Write(p []byte) (int, error) {
+	if t.err == nil {
+		if _, err := t.w.Write(p); err != nil {
+			t.err = err
+		}
+	}
+	return len(p), nil
+}
+
 // internalError marks an error of ours (spool, context), as opposed to bad input.
 type internalError struct{ err error }
 
@@ -90,11 +107,15 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 	}
 	body := part.Body
 	var aw ArchiveWriter
+	var tee *archiveTee
 	if p.d.Archiver != nil {
 		if aw, err = p.d.Archiver.Start(); err != nil {
-			return fmt.Errorf("starting archive copy: %w", err)
+			err = fmt.Errorf("starting archive copy: %w", err)
+			p.d.ArchiveFault.Set(err)
+			return internalError{err}
 		}
-		body = io.TeeReader(body, aw)
+		tee = &archiveTee{w: aw}
+		body = io.TeeReader(body, tee)
 	}
 	var partRes Result
 	date, err := p.parse(ctx, pr, part, body, &partRes)
@@ -104,6 +125,14 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 		if _, derr := io.Copy(io.Discard, body); derr != nil {
 			err = fmt.Errorf("reading the rest of the report: %w", derr)
 		}
+	}
+	if tee != nil && tee.err != nil {
+		// Our disk, not the report: whatever the parse said, the message
+		// waits and is delivered again (never set aside as bad input).
+		aw.Abort()
+		werr := fmt.Errorf("archiving %s: %w", part.Name, tee.err)
+		p.d.ArchiveFault.Set(werr)
+		return internalError{werr}
 	}
 	if err != nil {
 		if aw != nil {

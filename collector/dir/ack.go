@@ -31,9 +31,10 @@ func (r *run) ackFunc(path, rel string, sum [32]byte, info os.FileInfo) func(con
 		switch {
 		case o.Delivered():
 			if err := r.st.put(sum, record{Status: statusDelivered, At: time.Now().UTC(), Name: rel}); err != nil {
-				r.ackTransient(path, sum)
+				r.stateFailed(path, sum, err)
 				return err
 			}
+			r.fault.Clear()
 			r.ackDone(path, sum, info, record{Status: statusDelivered})
 		case o.Rejected():
 			reason := o.Reason
@@ -41,15 +42,25 @@ func (r *run) ackFunc(path, rel string, sum [32]byte, info os.FileInfo) func(con
 				reason = o.Err.Error()
 			}
 			if err := r.st.put(sum, record{Status: statusRejected, At: time.Now().UTC(), Name: rel, Reason: reason}); err != nil {
-				r.ackTransient(path, sum)
+				r.stateFailed(path, sum, err)
 				return err
 			}
+			r.fault.Clear()
 			r.ackDone(path, sum, info, record{Status: statusRejected, Reason: reason})
 		default:
 			r.ackTransient(path, sum)
 		}
 		return nil
 	}
+}
+
+// stateFailed handles a state write that failed (a full disk): nothing is
+// recorded and the file is neither moved nor set aside; it is delivered
+// again after a backoff (its documents are idempotent).
+func (r *run) stateFailed(path string, sum [32]byte, err error) {
+	r.fault.Set(err)
+	r.log.Error("recording delivered content in the state file failed; the file stays pending and will be delivered again", "path", path, "err", err)
+	r.ackTransient(path, sum)
 }
 
 func (r *run) ackTransient(path string, sum [32]byte) {

@@ -113,6 +113,7 @@ func (r *run) deliver(ctx context.Context, path string) error {
 	}
 	rec, known, err := r.st.get(sum)
 	if err != nil {
+		r.fault.Set(err)
 		r.log.Error("reading state; will retry", "path", path, "err", err)
 		r.mu.Lock()
 		r.retryLocked(e, time.Now())

@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/internal/health"
 )
 
 // Name is the source's name in messages, logs and metrics.
@@ -39,7 +40,10 @@ type Source struct {
 	stateFile string // absolute
 	log       *slog.Logger
 	m         *metrics
-	noEvents  bool // tests: no fsnotify, rescans only (as on a network file system)
+	fault     *health.Fault // state file reads and writes failing
+	noEvents  bool          // tests: no fsnotify, rescans only (as on a network file system)
+	// stateWrites, in tests, makes state writes fail as on a full disk.
+	stateWrites func() error
 }
 
 // New checks the configuration and resolves its paths: processed_dir and
@@ -73,11 +77,16 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Source, e
 	return &Source{
 		cfg: cfg, root: root, processed: under(cfg.ProcessedDir), failed: under(cfg.FailedDir),
 		stateFile: stateFile, log: logger.With("component", "source", "source", Name), m: newMetrics(reg),
+		fault: health.NewFault("dir_state", reg),
 	}, nil
 }
 
 // Name implements collector.Source.
 func (s *Source) Name() string { return Name }
+
+// Fault describes a current internal fault (the state file cannot be read
+// or written), nil if there is none. Readiness reports it.
+func (s *Source) Fault() error { return s.fault.Err() }
 
 // Run implements collector.Source. It opens the state store, scans the tree,
 // and (without once) watches it until ctx ends. Before returning it waits for
@@ -87,6 +96,7 @@ func (s *Source) Run(ctx context.Context, out chan<- collector.Message, once boo
 	if err != nil {
 		return err
 	}
+	st.failWrites = s.stateWrites
 	r := &run{
 		Source: s, st: st, out: out, once: once,
 		files:    map[string]*entry{},

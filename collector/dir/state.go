@@ -31,7 +31,11 @@ type record struct {
 // state is the embedded store of delivered and rejected content, keyed by
 // the SHA-256 of the file's bytes. Every write is synced to disk before it
 // returns, so an acknowledged file is never delivered again after a crash.
-type state struct{ db *bolt.DB }
+type state struct {
+	db *bolt.DB
+	// failWrites, in tests, makes writes fail as on a full disk.
+	failWrites func() error
+}
 
 func openState(path string) (*state, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
@@ -78,7 +82,14 @@ func (s *state) put(sum [32]byte, r record) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(contentBucket).Put(sum[:], v) })
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if s.failWrites != nil {
+			if err := s.failWrites(); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(contentBucket).Put(sum[:], v)
+	})
 	if err != nil {
 		return fmt.Errorf("recording %s content in state: %w", r.Status, err)
 	}

@@ -89,8 +89,13 @@ func (s *Source) pass(ctx context.Context, out chan<- collector.Message) error {
 		return nil
 	}
 	if err := saveState(s.cfg.StateFile, state{Mailbox: s.mailbox, HistoryID: cursor, Retry: retry}); err != nil {
-		return fmt.Errorf("saving gmail cursor: %w", err)
+		// The cursor stays where it was: the next pass reads the same
+		// history again (labelled mail is skipped, the rest redelivered).
+		err = fmt.Errorf("saving gmail cursor: %w", err)
+		s.fault.Set(err)
+		return err
 	}
+	s.fault.Clear()
 	return nil
 }
 

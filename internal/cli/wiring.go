@@ -9,6 +9,7 @@ import (
 
 	"github.com/dmarc-agent/dmarc-agent/enrich"
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
+	"github.com/dmarc-agent/dmarc-agent/internal/health"
 	"github.com/dmarc-agent/dmarc-agent/output"
 	"github.com/dmarc-agent/dmarc-agent/output/file"
 	"github.com/dmarc-agent/dmarc-agent/output/opensearch"
@@ -49,15 +50,20 @@ func newStack(ctx context.Context, cfg config.Config, logger *slog.Logger, reg p
 		return nil, fmt.Errorf("starting enrichment: %w", err)
 	}
 	s.closers = append(s.closers, func(context.Context) error { return enr.Close() })
+	var archiveFault *health.Fault
+	if arch != nil {
+		archiveFault = health.NewFault("archive", reg)
+	}
 	s.pipeline = pipeline.New(cfg.Pipeline, pipeline.Deps{
-		Output:   s.out,
-		Enricher: enr,
-		Archiver: arch,
-		Metrics:  pipeline.NewMetrics(reg),
-		Logger:   logger,
-		Prefix:   cfg.Index.Prefix,
-		Decode:   cfg.Decode.Options(),
-		Failure:  cfg.Reports.Failure,
+		ArchiveFault: archiveFault,
+		Output:       s.out,
+		Enricher:     enr,
+		Archiver:     arch,
+		Metrics:      pipeline.NewMetrics(reg),
+		Logger:       logger,
+		Prefix:       cfg.Index.Prefix,
+		Decode:       cfg.Decode.Options(),
+		Failure:      cfg.Reports.Failure,
 	})
 	return s, nil
 }
