@@ -92,7 +92,7 @@ func (s *Source) Fault() error { return s.fault.Err() }
 // and (without once) watches it until ctx ends. Before returning it waits for
 // the Ack of every message it sent, then closes the store.
 func (s *Source) Run(ctx context.Context, out chan<- collector.Message, once bool) error {
-	st, err := openState(s.stateFile)
+	st, err := openState(s.stateFile, s.log)
 	if err != nil {
 		return err
 	}
