@@ -20,6 +20,9 @@ type Config struct {
 	FailedDir     string `koanf:"failed_dir"`
 	// StateFile is the embedded store of delivered content hashes.
 	StateFile string `koanf:"state_file"`
+	// FollowSymlinks reads files through symbolic links found in the
+	// folder; by default links are skipped (logged once, counted).
+	FollowSymlinks bool `koanf:"follow_symlinks"`
 }
 
 // DefaultConfig returns the defaults.

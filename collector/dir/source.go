@@ -64,11 +64,18 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Source, e
 	if real, err := filepath.EvalSymlinks(root); err == nil {
 		root = real // a symlinked folder is walked and watched through its target
 	}
+	// An absolute processed_dir or failed_dir is the operator's own and may
+	// be a link; one inside the drop folder is never followed (anyone who
+	// can drop files could have planted the link).
 	under := func(p string) string {
-		if filepath.IsAbs(p) {
-			return filepath.Clean(p)
+		if !filepath.IsAbs(p) {
+			return filepath.Join(root, p)
 		}
-		return filepath.Join(root, p)
+		p = filepath.Clean(p)
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		return p
 	}
 	stateFile, err := filepath.Abs(cfg.StateFile)
 	if err != nil {
@@ -101,6 +108,7 @@ func (s *Source) Run(ctx context.Context, out chan<- collector.Message, once boo
 		Source: s, st: st, out: out, once: once,
 		files:    map[string]*entry{},
 		inflight: map[[32]byte]string{},
+		skipped:  map[string]bool{},
 		wake:     make(chan struct{}, 1),
 	}
 	defer func() {
@@ -126,6 +134,7 @@ type run struct {
 
 	mu       sync.Mutex
 	files    map[string]*entry   // by absolute path
+	skipped  map[string]bool     // links and special files already logged
 	inflight map[[32]byte]string // content hash → path being delivered
 	acks     sync.WaitGroup      // messages sent and not yet acknowledged
 }
