@@ -54,7 +54,7 @@ func Load(path string, environ []string) (Config, error) {
 		),
 	}})
 	if err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+		return Config{}, Redact(fmt.Errorf("config: %w", err))
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
