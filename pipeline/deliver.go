@@ -98,7 +98,11 @@ func (p *Pipeline) record(src, id string, res *Result) {
 	}
 	switch outcome {
 	case "retry":
-		p.log.Warn("message not delivered, will retry", "source", src, "id", id, "err", o.Err)
+		if p.d.OneShot {
+			p.log.Warn("message not delivered (not retried in this run; fix the cause and run again)", "source", src, "id", id, "err", o.Err)
+		} else {
+			p.log.Warn("message not delivered, will retry", "source", src, "id", id, "err", o.Err)
+		}
 	case "rejected":
 		p.log.Warn("message holds no valid report", "source", src, "id", id, "reason", o.Reason)
 	default:

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -181,5 +182,45 @@ func TestFullArchiveDiskKeepsReportsPending(t *testing.T) {
 				t.Errorf("messages after a third run = %v, want %d (nothing redelivered)", got, 2*reports)
 			}
 		})
+	}
+}
+
+// failingReader gives n bytes of s, then an I/O error.
+type failingReader struct {
+	s string
+	n int
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.n == 0 {
+		return 0, &os.PathError{Op: "read", Path: "r.xml.gz", Err: syscall.EIO}
+	}
+	k := copy(p, f.s[:min(f.n, len(f.s))])
+	f.s, f.n = f.s[k:], f.n-k
+	return k, nil
+}
+
+// A read error of the source (EIO part-way through a gzip report) is not a
+// verdict on the report: the message is retried, nothing is rejected.
+func TestSourceReadErrorIsTransient(t *testing.T) {
+	data := string(gz(t, aggXML("r", 200)))
+	for _, cut := range []int{0, 10, len(data) / 2, len(data) - 1} {
+		msg := message("r.xml.gz", nil)
+		msg.Open = func(context.Context) (io.ReadCloser, error) {
+			return io.NopCloser(&failingReader{s: data, n: cut}), nil
+		}
+		out := &memOutput{}
+		reg := prometheus.NewRegistry()
+		p := New(DefaultConfig(), Deps{Output: out, Prefix: "dmarc", Metrics: NewMetrics(reg)})
+		res := p.Deliver(context.Background(), p.Prepare(context.Background(), msg))
+		if res.Outcome.Err == nil || res.Outcome.Rejected() || !strings.Contains(res.Outcome.Err.Error(), "input/output error") {
+			t.Errorf("cut at %d: outcome %v, want a transient read error", cut, res.Outcome.Err)
+		}
+		if len(res.Rejected) != 0 || len(out.docs) != 0 {
+			t.Errorf("cut at %d: rejected %v, %d documents written", cut, res.Rejected, len(out.docs))
+		}
+		if got := testutil.ToFloat64(p.d.Metrics.Messages.WithLabelValues("test", "retry")); got != 1 {
+			t.Errorf("cut at %d: retry count %v, want 1", cut, got)
+		}
 	}
 }

@@ -57,6 +57,9 @@ type Deps struct {
 	Failure failure.Config
 	// TempDir holds spool files; "" means os.TempDir().
 	TempDir string
+	// OneShot says no one delivers a failed message again (ingest): logs
+	// then do not promise a retry.
+	OneShot bool
 	// ArchiveFault (may be nil) records archive write failures, which keep
 	// their message pending, and is cleared by the next successful commit.
 	ArchiveFault *health.Fault
@@ -92,6 +95,14 @@ func (p *Pipeline) Fault() error { return p.d.ArchiveFault.Err() }
 // Process implements Processor.
 func (p *Pipeline) Process(ctx context.Context, msg collector.Message) collector.Outcome {
 	return p.Deliver(ctx, p.Prepare(ctx, msg)).Outcome
+}
+
+// OneShot returns a pipeline that is p for a one-shot run (ingest), whose
+// failed messages are reported, not retried.
+func (p *Pipeline) OneShot() *Pipeline {
+	q := *p
+	q.d.OneShot = true
+	return &q
 }
 
 // WithOutput returns a pipeline that is p with another output (ingest

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -52,6 +53,20 @@ func (t *archiveTee) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// sourceReader remembers the first read error of the message's source.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
 // internalError marks an error of ours (spool, context), as opposed to bad input.
 type internalError struct{ err error }
 
@@ -74,10 +89,23 @@ func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared
 		return pr
 	}
 	defer rc.Close()
-	err = decode.Walk(ctx, rc, msg.Name, p.d.Decode,
+	var in io.Reader = rc
+	var sr *sourceReader
+	if _, isFile := rc.(*os.File); !isFile { // a file keeps its random access for zip
+		sr = &sourceReader{r: rc}
+		in = sr
+	}
+	err = decode.Walk(ctx, in, msg.Name, p.d.Decode,
 		func(ctx context.Context, part decode.Part) error { return p.part(ctx, pr, part) },
 		func(name, reason string) { pr.reject(name, reason, containerClass(reason)) })
-	if err != nil {
+	switch {
+	case sr != nil && sr.err != nil:
+		// The source failed to give its bytes (an I/O error, a file that
+		// changed while read): whatever the decoder made of it, the
+		// message is not bad input. It is delivered again.
+		pr.err = fmt.Errorf("reading %s: %w", msg.ID, sr.err)
+		pr.result.Rejected = nil
+	case err != nil:
 		pr.err = fmt.Errorf("processing %s: %w", msg.ID, err)
 	}
 	return pr

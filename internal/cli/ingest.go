@@ -110,6 +110,7 @@ func runIngest(ctx context.Context, env Env, args []string) int {
 	if *discard {
 		st.discard()
 	}
+	st.pipeline = st.pipeline.OneShot()
 	sum := newSummary(cfg.Output.OpenSearch.Enabled())
 	in := make(chan collector.Message)
 	srcErr := make(chan error, 1)
