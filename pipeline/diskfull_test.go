@@ -224,3 +224,34 @@ func TestSourceReadErrorIsTransient(t *testing.T) {
 		}
 	}
 }
+
+// archive.failure: skip leaves failure reports out of the archive (they
+// are still delivered); aggregate reports are archived as before.
+func TestArchiveSkipFailure(t *testing.T) {
+	ruf, err := os.ReadFile("../testdata/samples/ruf-example.com-auth-failure.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, skip := range []bool{false, true} {
+		arch := &memArchive{}
+		out := &memOutput{}
+		p := New(DefaultConfig(), Deps{Output: out, Archiver: arch, Prefix: "dmarc",
+			ArchiveSkip: map[mapping.Kind]bool{mapping.KindFailure: skip}})
+		for _, m := range []collector.Message{message("ruf.eml", ruf), message("r.xml", []byte(aggXML("r", 2)))} {
+			if o := p.Process(context.Background(), m); o.Err != nil {
+				t.Fatalf("skip=%v %s: %v", skip, m.ID, o.Err)
+			}
+		}
+		var kinds []string
+		for _, c := range arch.committed {
+			kinds = append(kinds, strings.Fields(c)[0])
+		}
+		want := "failure,aggregate"
+		if skip {
+			want = "aggregate"
+		}
+		if got := strings.Join(kinds, ","); got != want || len(out.docs) != 3 {
+			t.Errorf("skip=%v: archived %q, want %q; %d documents, want 3", skip, got, want, len(out.docs))
+		}
+	}
+}

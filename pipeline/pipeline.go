@@ -57,6 +57,8 @@ type Deps struct {
 	Failure failure.Config
 	// TempDir holds spool files; "" means os.TempDir().
 	TempDir string
+	// ArchiveSkip lists report kinds not archived (archive.failure: skip).
+	ArchiveSkip map[mapping.Kind]bool
 	// OneShot says no one delivers a failed message again (ingest): logs
 	// then do not promise a retry.
 	OneShot bool

@@ -136,7 +136,7 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 	body := part.Body
 	var aw ArchiveWriter
 	var tee *archiveTee
-	if p.d.Archiver != nil {
+	if p.d.Archiver != nil && !p.d.ArchiveSkip[part.Kind] {
 		if aw, err = p.d.Archiver.Start(); err != nil {
 			err = fmt.Errorf("starting archive copy: %w", err)
 			p.d.ArchiveFault.Set(err)

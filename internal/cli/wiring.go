@@ -10,6 +10,7 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/enrich"
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
 	"github.com/dmarc-agent/dmarc-agent/internal/health"
+	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/output"
 	"github.com/dmarc-agent/dmarc-agent/output/file"
 	"github.com/dmarc-agent/dmarc-agent/output/opensearch"
@@ -56,6 +57,7 @@ func newStack(ctx context.Context, cfg config.Config, logger *slog.Logger, reg p
 	}
 	s.pipeline = pipeline.New(cfg.Pipeline, pipeline.Deps{
 		ArchiveFault: archiveFault,
+		ArchiveSkip:  map[mapping.Kind]bool{mapping.KindFailure: cfg.Archive.SkipFailure()},
 		Output:       s.out,
 		Enricher:     enr,
 		Archiver:     arch,
