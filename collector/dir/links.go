@@ -54,9 +54,9 @@ func (r *run) noteSkipped(p, why string) {
 	}
 	r.m.skipped.WithLabelValues(why).Inc()
 	if why == "symlink" {
-		r.log.Warn("symbolic link in the watched folder not followed (set sources.dir.follow_symlinks to read links)", "path", strconv.Quote(p))
+		r.log.Warn("symbolic link in the watched folder not followed (set sources.dir.follow_symlinks to read links)", "path", p)
 	} else {
-		r.log.Warn("not a regular file (a named pipe, socket or device); not read", "path", strconv.Quote(p))
+		r.log.Warn("not a regular file (a named pipe, socket or device); not read", "path", p)
 	}
 }
 
