@@ -51,23 +51,27 @@ func newStack(ctx context.Context, cfg config.Config, logger *slog.Logger, reg p
 		return nil, fmt.Errorf("starting enrichment: %w", err)
 	}
 	s.closers = append(s.closers, func(context.Context) error { return enr.Close() })
-	var archiveFault *health.Fault
-	if arch != nil {
-		archiveFault = health.NewFault("archive", reg)
-	}
-	s.pipeline = pipeline.New(cfg.Pipeline, pipeline.Deps{
-		ArchiveFault: archiveFault,
-		ArchiveSkip:  map[mapping.Kind]bool{mapping.KindFailure: cfg.Archive.SkipFailure()},
-		Output:       s.out,
-		Enricher:     enr,
-		Archiver:     arch,
-		Metrics:      pipeline.NewMetrics(reg),
-		Logger:       logger,
-		Prefix:       cfg.Index.Prefix,
-		Decode:       cfg.Decode.Options(),
-		Failure:      cfg.Reports.Failure,
-	})
+	s.pipeline = pipeline.New(cfg.Pipeline, withArchive(pipeline.Deps{
+		Output:   s.out,
+		Enricher: enr,
+		Archiver: arch,
+		Metrics:  pipeline.NewMetrics(reg),
+		Logger:   logger,
+		Prefix:   cfg.Index.Prefix,
+		Decode:   cfg.Decode.Options(),
+		Failure:  cfg.Reports.Failure,
+	}, cfg, reg))
 	return s, nil
+}
+
+// withArchive adds the archive's settings to d: which kinds are skipped
+// (archive.failure) and the fault tracker behind /readyz.
+func withArchive(d pipeline.Deps, cfg config.Config, reg prometheus.Registerer) pipeline.Deps {
+	if d.Archiver != nil {
+		d.ArchiveFault = health.NewFault("archive", reg)
+		d.ArchiveSkip = map[mapping.Kind]bool{mapping.KindFailure: cfg.Archive.SkipFailure()}
+	}
+	return d
 }
 
 // Close closes what the stack opened, last first.
