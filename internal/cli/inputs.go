@@ -160,7 +160,14 @@ func fileMessage(path string, info fs.FileInfo) collector.Message {
 // entries, for the progress bar's total.
 func countInputs(ctx context.Context, paths []string) int {
 	n := 0
-	for _, root := range paths {
+	for _, arg := range paths {
+		root, file, err := resolveArg(arg)
+		if file != nil {
+			n++
+		}
+		if err != nil || file != nil {
+			continue
+		}
 		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			switch {
 			case ctx.Err() != nil:
