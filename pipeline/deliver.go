@@ -60,8 +60,16 @@ func (p *Pipeline) commitArchives(pr *Prepared) error {
 			errs = append(errs, fmt.Errorf("archiving a %s report: %w", a.kind, err))
 		}
 	}
+	committed := len(pr.archives) > 0
 	pr.archives = nil
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	switch {
+	case err != nil:
+		p.d.ArchiveFault.Set(err)
+	case committed:
+		p.d.ArchiveFault.Clear()
+	}
+	return err
 }
 
 // record updates metrics and logs one line per message at most.
@@ -94,9 +102,11 @@ func (p *Pipeline) record(src, id string, res *Result) {
 	}
 	switch outcome {
 	case "retry":
-		// Whether it is tried again is the source's business (run: later;
-		// ingest: at the next run of the command).
-		p.log.Warn("message not delivered; not acknowledged to its source", "source", src, "id", id, "err", o.Err)
+		if p.d.OneShot {
+			p.log.Warn("message not delivered (not retried in this run; fix the cause and run again)", "source", src, "id", id, "err", o.Err)
+		} else {
+			p.log.Warn("message not delivered, will retry", "source", src, "id", id, "err", o.Err)
+		}
 	case "rejected":
 		p.log.Log(context.Background(), p.rejectLevel, "message holds no valid report", "source", src, "id", id, "reason", o.Reason)
 	default:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/enrich"
+	"github.com/dmarc-agent/dmarc-agent/internal/health"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/output"
 	"github.com/dmarc-agent/dmarc-agent/report/decode"
@@ -56,6 +57,14 @@ type Deps struct {
 	Failure failure.Config
 	// TempDir holds spool files; "" means os.TempDir().
 	TempDir string
+	// ArchiveSkip lists report kinds not archived (archive.failure: skip).
+	ArchiveSkip map[mapping.Kind]bool
+	// OneShot says no one delivers a failed message again (ingest): logs
+	// then do not promise a retry.
+	OneShot bool
+	// ArchiveFault (may be nil) records archive write failures, which keep
+	// their message pending, and is cleared by the next successful commit.
+	ArchiveFault *health.Fault
 }
 
 // Pipeline processes messages. It is safe for concurrent use.
@@ -92,9 +101,21 @@ func (p *Pipeline) WithRejectionsAt(level slog.Level) *Pipeline {
 	return &q
 }
 
+// Fault describes a current internal fault (the archive cannot be written),
+// nil if there is none. Readiness reports it.
+func (p *Pipeline) Fault() error { return p.d.ArchiveFault.Err() }
+
 // Process implements Processor.
 func (p *Pipeline) Process(ctx context.Context, msg collector.Message) collector.Outcome {
 	return p.Deliver(ctx, p.Prepare(ctx, msg)).Outcome
+}
+
+// OneShot returns a pipeline that is p for a one-shot run (ingest), whose
+// failed messages are reported, not retried.
+func (p *Pipeline) OneShot() *Pipeline {
+	q := *p
+	q.d.OneShot = true
+	return &q
 }
 
 // WithOutput returns a pipeline that is p with another output (ingest

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -35,6 +36,37 @@ type pendingArchive struct {
 	date time.Time
 }
 
+// archiveTee copies what the parser reads into the archive writer. A write
+// error never reaches the parser (it would look like a broken report): it
+// is kept, the copy stops, and the part is failed as an internal fault.
+type archiveTee struct {
+	w   io.Writer
+	err error
+}
+
+func (t *archiveTee) Write(p []byte) (int, error) {
+	if t.err == nil {
+		if _, err := t.w.Write(p); err != nil {
+			t.err = err
+		}
+	}
+	return len(p), nil
+}
+
+// sourceReader remembers the first read error of the message's source.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
 // internalError marks an error of ours (spool, context), as opposed to bad input.
 type internalError struct{ err error }
 
@@ -57,10 +89,23 @@ func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared
 		return pr
 	}
 	defer rc.Close()
-	err = decode.Walk(ctx, rc, msg.Name, p.d.Decode,
+	var in io.Reader = rc
+	var sr *sourceReader
+	if _, isFile := rc.(*os.File); !isFile { // a file keeps its random access for zip
+		sr = &sourceReader{r: rc}
+		in = sr
+	}
+	err = decode.Walk(ctx, in, msg.Name, p.d.Decode,
 		func(ctx context.Context, part decode.Part) error { return p.part(ctx, pr, part) },
 		func(name, reason string) { pr.reject(name, reason, containerClass(reason)) })
-	if err != nil {
+	switch {
+	case sr != nil && sr.err != nil:
+		// The source failed to give its bytes (an I/O error, a file that
+		// changed while read): whatever the decoder made of it, the
+		// message is not bad input. It is delivered again.
+		pr.err = fmt.Errorf("reading %s: %w", msg.ID, sr.err)
+		pr.result.Rejected = nil
+	case err != nil:
 		pr.err = fmt.Errorf("processing %s: %w", msg.ID, err)
 	}
 	return pr
@@ -90,11 +135,15 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 	}
 	body := part.Body
 	var aw ArchiveWriter
-	if p.d.Archiver != nil {
+	var tee *archiveTee
+	if p.d.Archiver != nil && !p.d.ArchiveSkip[part.Kind] {
 		if aw, err = p.d.Archiver.Start(); err != nil {
-			return fmt.Errorf("starting archive copy: %w", err)
+			err = fmt.Errorf("starting archive copy: %w", err)
+			p.d.ArchiveFault.Set(err)
+			return internalError{err}
 		}
-		body = io.TeeReader(body, aw)
+		tee = &archiveTee{w: aw}
+		body = io.TeeReader(body, tee)
 	}
 	var partRes Result
 	date, err := p.parse(ctx, pr, part, body, &partRes)
@@ -104,6 +153,14 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 		if _, derr := io.Copy(io.Discard, body); derr != nil {
 			err = fmt.Errorf("reading the rest of the report: %w", derr)
 		}
+	}
+	if tee != nil && tee.err != nil {
+		// Our disk, not the report: whatever the parse said, the message
+		// waits and is delivered again (never set aside as bad input).
+		aw.Abort()
+		werr := fmt.Errorf("archiving %s: %w", part.Name, tee.err)
+		p.d.ArchiveFault.Set(werr)
+		return internalError{werr}
 	}
 	if err != nil {
 		if aw != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -31,9 +32,10 @@ func (r *run) ackFunc(path, rel string, sum [32]byte, info os.FileInfo) func(con
 		switch {
 		case o.Delivered():
 			if err := r.st.put(sum, record{Status: statusDelivered, At: time.Now().UTC(), Name: rel}); err != nil {
-				r.ackTransient(path, sum)
+				r.stateFailed(path, sum, err)
 				return err
 			}
+			r.fault.Clear()
 			r.ackDone(path, sum, info, record{Status: statusDelivered})
 		case o.Rejected() && errors.Is(o.Err, collector.ErrIncomplete) && time.Since(info.ModTime()) < r.cfg.TruncatedGrace:
 			r.ackIncomplete(path, sum, info, o)
@@ -43,9 +45,10 @@ func (r *run) ackFunc(path, rel string, sum [32]byte, info os.FileInfo) func(con
 				reason = o.Err.Error()
 			}
 			if err := r.st.put(sum, record{Status: statusRejected, At: time.Now().UTC(), Name: rel, Reason: reason}); err != nil {
-				r.ackTransient(path, sum)
+				r.stateFailed(path, sum, err)
 				return err
 			}
+			r.fault.Clear()
 			r.ackDone(path, sum, info, record{Status: statusRejected, Reason: reason})
 		default:
 			r.ackTransient(path, sum)
@@ -81,6 +84,15 @@ func (r *run) ackIncomplete(path string, sum [32]byte, info os.FileInfo, o colle
 	e.status, e.notBefore = statusPending, again
 }
 
+// stateFailed handles a state write that failed (a full disk): nothing is
+// recorded and the file is neither moved nor set aside; it is delivered
+// again after a backoff (its documents are idempotent).
+func (r *run) stateFailed(path string, sum [32]byte, err error) {
+	r.fault.Set(err)
+	r.log.Error("recording delivered content in the state file failed; the file stays pending and will be delivered again", "path", path, "err", err)
+	r.ackTransient(path, sum)
+}
+
 func (r *run) ackTransient(path string, sum [32]byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -112,10 +124,10 @@ func (r *run) ackDone(path string, sum [32]byte, info os.FileInfo, rec record) {
 	}
 	// Only the file that was read may be moved or deleted: if it was
 	// replaced or changed meanwhile, its new content is delivered later.
-	if cur, err := os.Stat(path); err != nil || !os.SameFile(cur, info) ||
+	if cur, _ := r.statInput(path); cur == nil || !os.SameFile(cur, info) ||
 		cur.Size() != info.Size() || !cur.ModTime().Equal(info.ModTime()) {
 		e.status, e.hashed = statusPending, false
-		if err != nil {
+		if cur == nil {
 			delete(r.files, path)
 		}
 		r.mu.Unlock()
@@ -168,7 +180,7 @@ func (r *run) moveToFailed(path string, sum [32]byte, reason string) error {
 	if dest == "" {
 		return os.Remove(path) // the same file already sits in failed/
 	}
-	if err := os.WriteFile(dest+".reason", []byte(reason+"\n"), 0o640); err != nil {
+	if err := writeNew(dest+".reason", []byte(reason+"\n")); err != nil {
 		return fmt.Errorf("writing reason file: %w", err)
 	}
 	if err := moveFile(path, dest); err != nil {
@@ -199,17 +211,41 @@ func (r *run) destination(dir, path string, sum [32]byte) (string, error) {
 		return "", err
 	}
 	dest := filepath.Join(dir, rel)
-	if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
-		return "", fmt.Errorf("creating %s: %w", filepath.Dir(dest), err)
+	if err := mkdirNoLinks(dir, filepath.Dir(dest)); err != nil {
+		return "", err
 	}
-	if _, err := os.Lstat(dest); errors.Is(err, os.ErrNotExist) {
+	if free(dest) {
 		return dest, nil
 	}
 	alt := filepath.Join(filepath.Dir(dest), hex.EncodeToString(sum[:6])+"-"+filepath.Base(dest))
-	if _, err := os.Lstat(alt); errors.Is(err, os.ErrNotExist) {
+	if free(alt) {
 		return alt, nil
 	}
-	return "", nil
+	if info, err := os.Lstat(alt); err == nil && info.Mode().IsRegular() {
+		return "", nil // the same content under the same name
+	}
+	return "", fmt.Errorf("%s is taken by a link or special file: refusing to write there", strconv.Quote(alt))
+}
+
+// free reports that neither name nor its .reason file exists (as anything,
+// links included).
+func free(name string) bool {
+	_, err := os.Lstat(name)
+	_, rerr := os.Lstat(name + ".reason")
+	return errors.Is(err, os.ErrNotExist) && errors.Is(rerr, os.ErrNotExist)
+}
+
+// writeNew writes a file that must not exist yet (never through a link).
+func writeNew(name string, data []byte) error {
+	f, err := createNew(name)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // moveFile renames, or copies and removes across file systems.
@@ -224,7 +260,8 @@ func moveFile(src, dst string) error {
 	}
 	defer in.Close()
 	tmp := dst + ".part"
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	os.Remove(tmp) // left by an earlier attempt (a link is removed, never followed)
+	out, err := createNew(tmp)
 	if err != nil {
 		return err
 	}

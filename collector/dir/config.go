@@ -27,6 +27,10 @@ type Config struct {
 	// failed folder: a writer may have paused. Until then it is read again
 	// when it changes, or once it has been unchanged this long. 0: at once.
 	TruncatedGrace time.Duration `koanf:"truncated_grace"`
+
+	// FollowSymlinks reads files through symbolic links found in the
+	// folder; by default links are skipped (logged once, counted).
+	FollowSymlinks bool `koanf:"follow_symlinks"`
 }
 
 // DefaultConfig returns the defaults.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
@@ -40,12 +41,12 @@ func (r *run) deliverReady(ctx context.Context) error {
 	}
 	var ready []candidate
 	for _, p := range pending {
-		info, err := os.Stat(p)
+		info, why := r.statInput(p)
 		r.mu.Lock()
 		if e := r.files[p]; e != nil && e.status == statusPending {
 			switch {
-			case err != nil:
-				delete(r.files, p) // gone; a rescan finds it again if it returns
+			case info == nil:
+				delete(r.files, p) // gone (or replaced by a link); a rescan finds it again if it returns
 			default:
 				e.observe(info.Size(), info.ModTime(), now)
 				if r.ready(e, now) {
@@ -54,6 +55,9 @@ func (r *run) deliverReady(ctx context.Context) error {
 			}
 		}
 		r.mu.Unlock()
+		if info == nil {
+			r.noteSkipped(p, why)
+		}
 	}
 	sort.Slice(ready, func(i, j int) bool {
 		if !ready[i].mtime.Equal(ready[j].mtime) {
@@ -85,7 +89,7 @@ func (r *run) deliver(ctx context.Context, path string) error {
 
 	if !hashed {
 		var err error
-		sum, info, err = hashFile(path)
+		sum, info, err = r.hashFile(path)
 		r.mu.Lock()
 		switch {
 		case r.files[path] != e || e.status != statusPending:
@@ -113,6 +117,7 @@ func (r *run) deliver(ctx context.Context, path string) error {
 	}
 	rec, known, err := r.st.get(sum)
 	if err != nil {
+		r.fault.Set(err)
 		r.log.Error("reading state; will retry", "path", path, "err", err)
 		r.mu.Lock()
 		r.retryLocked(e, time.Now())
@@ -170,9 +175,9 @@ func (r *run) message(path string, sum [32]byte, info os.FileInfo) collector.Mes
 		Name:     filepath.Base(path),
 		Received: info.ModTime(),
 		Open: func(context.Context) (io.ReadCloser, error) {
-			f, err := os.Open(path)
+			f, err := r.openInput(path)
 			if err != nil {
-				return nil, fmt.Errorf("opening %s: %w", rel, err)
+				return nil, fmt.Errorf("opening %s: %w", strconv.Quote(rel), err)
 			}
 			return &verifyReader{f: f, h: sha256.New(), want: sum, name: rel}, nil
 		},
@@ -181,9 +186,9 @@ func (r *run) message(path string, sum [32]byte, info os.FileInfo) collector.Mes
 }
 
 // hashFile returns the SHA-256 of a file's bytes and the file's status.
-func hashFile(path string) ([32]byte, os.FileInfo, error) {
+func (s *Source) hashFile(path string) ([32]byte, os.FileInfo, error) {
 	var sum [32]byte
-	f, err := os.Open(path)
+	f, err := s.openInput(path)
 	if err != nil {
 		return sum, nil, err
 	}

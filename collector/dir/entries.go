@@ -130,8 +130,9 @@ func (r *run) walk(dir string, created bool) (map[string]bool, error) {
 		if r.skipFile(p) {
 			return nil
 		}
-		info, err := os.Stat(p) // follows a symlink to a file
-		if err != nil || !info.Mode().IsRegular() {
+		info, why := r.statInput(p)
+		if info == nil {
+			r.noteSkipped(p, why)
 			return nil
 		}
 		seen[p] = true

@@ -25,13 +25,15 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // outcome from its content: "BAD..." holds no report, "FLAKY..." fails
 // transiently the first time, anything else is delivered.
 type sink struct {
-	t        *testing.T
-	mu       sync.Mutex
-	got      map[string]int // content → deliveries
-	ids      map[string]string
-	attempts map[string]int
-	active   map[string]bool
-	outcomes []collector.Outcome
+	t              *testing.T
+	mu             sync.Mutex
+	got            map[string]int // content → deliveries
+	ids            map[string]string
+	attempts       map[string]int
+	active         map[string]bool
+	outcomes       []collector.Outcome
+	ackErrs        []error // acks that failed, when allowed
+	allowAckErrors bool
 }
 
 func newSink(t *testing.T) *sink {
@@ -95,7 +97,12 @@ func (s *sink) handle(msg collector.Message) {
 	s.outcomes = append(s.outcomes, o)
 	s.mu.Unlock()
 	if err := msg.Ack(context.Background(), o); err != nil {
-		s.t.Errorf("ack %s: %v", msg.ID, err)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.allowAckErrors {
+			s.t.Errorf("ack %s: %v", msg.ID, err)
+		}
+		s.ackErrs = append(s.ackErrs, err)
 	}
 }
 

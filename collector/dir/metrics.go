@@ -7,6 +7,7 @@ type metrics struct {
 	known     prometheus.Counter
 	rescans   prometheus.Counter
 	overflows prometheus.Counter
+	skipped   *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,9 +28,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "dmarc_agent_dir_event_overflows_total",
 			Help: "File-system event queue overflows (each one triggers a rescan).",
 		}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dmarc_agent_dir_skipped_files_total",
+			Help: "Paths in the watched folder not read: symlink (follow_symlinks is off) or not_regular (named pipe, socket, device). Counted once per path and run.",
+		}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.pending, m.known, m.rescans, m.overflows)
+		reg.MustRegister(m.pending, m.known, m.rescans, m.overflows, m.skipped)
 	}
 	return m
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/internal/health"
 )
 
 // Name is the source's name in messages, logs and metrics.
@@ -39,7 +40,10 @@ type Source struct {
 	stateFile string // absolute
 	log       *slog.Logger
 	m         *metrics
-	noEvents  bool // tests: no fsnotify, rescans only (as on a network file system)
+	fault     *health.Fault // state file reads and writes failing
+	noEvents  bool          // tests: no fsnotify, rescans only (as on a network file system)
+	// stateWrites, in tests, makes state writes fail as on a full disk.
+	stateWrites func() error
 }
 
 // New checks the configuration and resolves its paths: processed_dir and
@@ -60,11 +64,18 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Source, e
 	if real, err := filepath.EvalSymlinks(root); err == nil {
 		root = real // a symlinked folder is walked and watched through its target
 	}
+	// An absolute processed_dir or failed_dir is the operator's own and may
+	// be a link; one inside the drop folder is never followed (anyone who
+	// can drop files could have planted the link).
 	under := func(p string) string {
-		if filepath.IsAbs(p) {
-			return filepath.Clean(p)
+		if !filepath.IsAbs(p) {
+			return filepath.Join(root, p)
 		}
-		return filepath.Join(root, p)
+		p = filepath.Clean(p)
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		return p
 	}
 	stateFile, err := filepath.Abs(cfg.StateFile)
 	if err != nil {
@@ -73,24 +84,31 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Source, e
 	return &Source{
 		cfg: cfg, root: root, processed: under(cfg.ProcessedDir), failed: under(cfg.FailedDir),
 		stateFile: stateFile, log: logger.With("component", "source", "source", Name), m: newMetrics(reg),
+		fault: health.NewFault("dir_state", reg),
 	}, nil
 }
 
 // Name implements collector.Source.
 func (s *Source) Name() string { return Name }
 
+// Fault describes a current internal fault (the state file cannot be read
+// or written), nil if there is none. Readiness reports it.
+func (s *Source) Fault() error { return s.fault.Err() }
+
 // Run implements collector.Source. It opens the state store, scans the tree,
 // and (without once) watches it until ctx ends. Before returning it waits for
 // the Ack of every message it sent, then closes the store.
 func (s *Source) Run(ctx context.Context, out chan<- collector.Message, once bool) error {
-	st, err := openState(s.stateFile)
+	st, err := openState(s.stateFile, s.log)
 	if err != nil {
 		return err
 	}
+	st.failWrites = s.stateWrites
 	r := &run{
 		Source: s, st: st, out: out, once: once,
 		files:    map[string]*entry{},
 		inflight: map[[32]byte]string{},
+		skipped:  map[string]bool{},
 		wake:     make(chan struct{}, 1),
 	}
 	defer func() {
@@ -116,6 +134,7 @@ type run struct {
 
 	mu       sync.Mutex
 	files    map[string]*entry   // by absolute path
+	skipped  map[string]bool     // links and special files already logged
 	inflight map[[32]byte]string // content hash → path being delivered
 	acks     sync.WaitGroup      // messages sent and not yet acknowledged
 }

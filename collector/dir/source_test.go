@@ -275,11 +275,12 @@ func TestMissingFolderIsAnError(t *testing.T) {
 func TestVerifyReaderRejectsChangedFile(t *testing.T) {
 	env := newEnv(t)
 	p := env.write("r.xml", "original")
-	sum, info, err := hashFile(p)
+	src := env.source()
+	sum, info, err := src.hashFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &run{Source: env.source()}
+	r := &run{Source: src}
 	msg := r.message(p, sum, info)
 	env.write("r.xml", "changed!")
 	rc, _ := msg.Open(context.Background())

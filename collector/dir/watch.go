@@ -94,7 +94,7 @@ func (r *run) handle(ev fsnotify.Event) {
 		return
 	}
 	if ev.Has(fsnotify.Create) {
-		info, err := os.Stat(p)
+		info, err := os.Lstat(p)
 		if err != nil {
 			return
 		}
@@ -106,7 +106,12 @@ func (r *run) handle(ev fsnotify.Event) {
 			}
 			return
 		}
-		if !info.Mode().IsRegular() || r.skipFile(p) {
+		if r.skipFile(p) {
+			return
+		}
+		info, why := r.statInput(p)
+		if info == nil {
+			r.noteSkipped(p, why)
 			return
 		}
 		r.mu.Lock()

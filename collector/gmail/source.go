@@ -23,6 +23,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/internal/health"
 )
 
 // Options change what a Source selects; the zero value is the normal agent.
@@ -47,6 +48,7 @@ type Source struct {
 	base    http.RoundTripper
 	sem     chan struct{} // bounds concurrent per-message API calls
 	mailbox string        // identifies the mailbox a saved cursor belongs to
+	fault   *health.Fault // the state file cannot be written
 }
 
 var _ collector.Source = (*Source)(nil)
@@ -90,11 +92,16 @@ func New(ctx context.Context, cfg Config, opts Options, logger *slog.Logger, reg
 		base:    base,
 		sem:     make(chan struct{}, cfg.Concurrency),
 		mailbox: cfg.Endpoint + " " + user,
+		fault:   health.NewFault("gmail_state", reg),
 	}, nil
 }
 
 // Name implements collector.Source.
 func (s *Source) Name() string { return "gmail" }
+
+// Fault describes a current internal fault (the state file cannot be
+// written), nil if there is none. Readiness reports it.
+func (s *Source) Fault() error { return s.fault.Err() }
 
 // Run implements collector.Source. In once mode (and always when
 // reprocessing) it makes one pass and returns its error; otherwise it polls

@@ -31,8 +31,20 @@ func (s *Source) pass(ctx context.Context, out chan<- collector.Message) error {
 	var st state
 	if !reprocess {
 		st, err = loadState(s.cfg.StateFile)
-		if err != nil {
+		switch {
+		case errors.Is(err, errDamagedState):
+			// Start fresh: a full listing skips labelled mail and delivers
+			// the rest again (same document ids, no duplicates).
+			aside, merr := moveAside(s.cfg.StateFile)
+			if merr != nil {
+				s.fault.Set(merr)
+				return fmt.Errorf("%v; %w", err, merr)
+			}
+			s.log.Error("gmail state file damaged: moved aside, listing the whole selection", "err", err, "moved_to", aside)
+		case err != nil:
 			s.log.Warn("gmail state unreadable; listing the whole selection", "err", err)
+		}
+		if err != nil {
 			st = state{}
 		}
 		if st.Mailbox != s.mailbox {
@@ -89,8 +101,13 @@ func (s *Source) pass(ctx context.Context, out chan<- collector.Message) error {
 		return nil
 	}
 	if err := saveState(s.cfg.StateFile, state{Mailbox: s.mailbox, HistoryID: cursor, Retry: retry}); err != nil {
-		return fmt.Errorf("saving gmail cursor: %w", err)
+		// The cursor stays where it was: the next pass reads the same
+		// history again (labelled mail is skipped, the rest redelivered).
+		err = fmt.Errorf("saving gmail cursor: %w", err)
+		s.fault.Set(err)
+		return err
 	}
+	s.fault.Clear()
 	return nil
 }
 

@@ -19,7 +19,24 @@ func loadConfig(env Env, path string) (config.Config, *slog.Logger, bool) {
 		fmt.Fprintf(env.Stderr, "dmarc-agent: %v\n", err)
 		return cfg, nil, false
 	}
-	return cfg, newLogger(env.Stderr, cfg.Log), true
+	logger := newLogger(env.Stderr, cfg.Log)
+	warnInsecure(logger, cfg)
+	return cfg, logger, true
+}
+
+// warnInsecure says at start when TLS verification is off anywhere.
+func warnInsecure(logger *slog.Logger, cfg config.Config) {
+	for _, k := range []struct {
+		key string
+		on  bool
+	}{
+		{"output.opensearch.tls.insecure_skip_verify", cfg.Output.OpenSearch.TLS.InsecureSkipVerify},
+		{"dashboards.insecure_skip_verify", cfg.Dashboards.InsecureSkipVerify},
+	} {
+		if k.on {
+			logger.Warn("TLS certificate verification is OFF: anyone on the path can read and change this traffic, credentials included; use ca_file instead", "key", k.key)
+		}
+	}
 }
 
 // newLogger builds the process logger from the log section.

@@ -136,6 +136,7 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 		st.Close(context.WithoutCancel(ctx))
 		return ExitFatal
 	}
+	st.pipeline = st.pipeline.OneShot()
 	sum := newSummary(cfg.Output.OpenSearch.Enabled())
 	in := make(chan collector.Message)
 	srcErr := make(chan error, 1)

@@ -295,3 +295,20 @@ func TestIngestSkipsHiddenEntries(t *testing.T) {
 		t.Errorf("countInputs = %d, want 2", n)
 	}
 }
+
+// insecure_skip_verify anywhere gives a WARN at start, naming the key.
+func TestInsecureSkipVerifyWarns(t *testing.T) {
+	out := t.TempDir()
+	env := append([]string{"DMARC_AGENT_DASHBOARDS__INSECURE_SKIP_VERIFY=true"}, offline...)
+	code, _, stderr := runCLI(t, env, "ingest", "--out", out, samples+"/google.com!example.com!1700006400!1700092799.xml.gz")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if n := strings.Count(stderr, "level=WARN msg=\"TLS certificate verification is OFF"); n != 1 || !strings.Contains(stderr, "key=dashboards.insecure_skip_verify") {
+		t.Errorf("%d warnings, want 1 naming dashboards.insecure_skip_verify:\n%s", n, stderr)
+	}
+	_, _, stderr = runCLI(t, offline, "ingest", "--out", out, samples+"/google.com!example.com!1700006400!1700092799.xml.gz")
+	if strings.Contains(stderr, "verification is OFF") {
+		t.Errorf("warning without insecure_skip_verify:\n%s", stderr)
+	}
+}

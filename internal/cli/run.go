@@ -131,7 +131,7 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 	if err != nil {
 		return err
 	}
-	srv := server.New(cfg.HTTP, reg, st.out.Ready, logger)
+	srv := server.New(cfg.HTTP, reg, readiness(st, sources), logger)
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -148,6 +148,27 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 	}
 	log.Info("agent stopped cleanly")
 	return nil
+}
+
+// faulty is a part that can report an internal fault (archive, state file).
+type faulty interface{ Fault() error }
+
+// readiness is ready when the output answers and no part of the agent has
+// an internal fault (a full disk under the archive or a state file).
+func readiness(st *stack, sources []collector.Source) server.ReadyFunc {
+	parts := []faulty{st.pipeline}
+	for _, s := range sources {
+		if f, ok := s.(faulty); ok {
+			parts = append(parts, f)
+		}
+	}
+	return func(ctx context.Context) error {
+		errs := []error{st.out.Ready(ctx)}
+		for _, p := range parts {
+			errs = append(errs, p.Fault())
+		}
+		return errors.Join(errs...)
+	}
 }
 
 // buildSources returns every enabled source.

@@ -83,5 +83,5 @@ func applyOpenSearchFlag(cfg *config.Config, v string) error {
 		}
 	}
 	cfg.Output.OpenSearch.URLs = urls
-	return cfg.Output.OpenSearch.Validate()
+	return config.Redact(cfg.Output.OpenSearch.Validate())
 }

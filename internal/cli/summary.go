@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/pipeline"
@@ -129,7 +131,7 @@ func (s *summary) print(w io.Writer, format string) error {
 		fmt.Fprintf(&b, "opensearch: indexed %d, duplicates %d, failed %d\n", *j.Indexed, *j.Duplicates, *j.Failed)
 	}
 	if len(s.OutputFiles) > 0 {
-		fmt.Fprintf(&b, "written: %s\n", strings.Join(s.OutputFiles, ", "))
+		fmt.Fprintf(&b, "written: %s\n", printable(strings.Join(s.OutputFiles, ", ")))
 	}
 	names := make([]string, 0, len(j.Domains))
 	for n := range j.Domains {
@@ -149,19 +151,28 @@ func (s *summary) print(w io.Writer, format string) error {
 		b.WriteByte('\n')
 	}
 	for _, r := range j.Rejected {
-		fmt.Fprintf(&b, "rejected: %s: %s\n", r.Path, r.Reason)
+		fmt.Fprintf(&b, "rejected: %s: %s\n", printable(r.Path), printable(r.Reason))
 	}
 	if j.Report != "" {
 		fmt.Fprintf(&b, "report: %s\n", j.Report)
 	}
 	for _, r := range j.Refused {
-		fmt.Fprintf(&b, "refused document %s/%s: %s\n", r.Index, r.ID, r.Reason)
+		fmt.Fprintf(&b, "refused document %s/%s: %s\n", r.Index, r.ID, printable(r.Reason))
 	}
 	for _, e := range j.Errors {
-		fmt.Fprintf(&b, "error: %s\n", e)
+		fmt.Fprintf(&b, "error: %s\n", printable(e))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// printable quotes s (Go syntax) when it holds control or other
+// non-printing characters, so that a file name never drives the terminal.
+func printable(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

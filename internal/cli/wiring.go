@@ -9,6 +9,8 @@ import (
 
 	"github.com/dmarc-agent/dmarc-agent/enrich"
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
+	"github.com/dmarc-agent/dmarc-agent/internal/health"
+	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/output"
 	"github.com/dmarc-agent/dmarc-agent/output/file"
 	"github.com/dmarc-agent/dmarc-agent/output/opensearch"
@@ -49,7 +51,7 @@ func newStack(ctx context.Context, cfg config.Config, logger *slog.Logger, reg p
 		return nil, fmt.Errorf("starting enrichment: %w", err)
 	}
 	s.closers = append(s.closers, func(context.Context) error { return enr.Close() })
-	s.pipeline = pipeline.New(cfg.Pipeline, pipeline.Deps{
+	s.pipeline = pipeline.New(cfg.Pipeline, withArchive(pipeline.Deps{
 		Output:   s.out,
 		Enricher: enr,
 		Archiver: arch,
@@ -58,8 +60,18 @@ func newStack(ctx context.Context, cfg config.Config, logger *slog.Logger, reg p
 		Prefix:   cfg.Index.Prefix,
 		Decode:   cfg.Decode.Options(),
 		Failure:  cfg.Reports.Failure,
-	})
+	}, cfg, reg))
 	return s, nil
+}
+
+// withArchive adds the archive's settings to d: which kinds are skipped
+// (archive.failure) and the fault tracker behind /readyz.
+func withArchive(d pipeline.Deps, cfg config.Config, reg prometheus.Registerer) pipeline.Deps {
+	if d.Archiver != nil {
+		d.ArchiveFault = health.NewFault("archive", reg)
+		d.ArchiveSkip = map[mapping.Kind]bool{mapping.KindFailure: cfg.Archive.SkipFailure()}
+	}
+	return d
 }
 
 // Close closes what the stack opened, last first.

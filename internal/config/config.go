@@ -106,7 +106,7 @@ func (c Config) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return Redact(errors.Join(errs...))
 }
 
 // ParseLevel maps log.level to a slog level.

@@ -118,3 +118,21 @@ func TestEnvUnknownKeyIsError(t *testing.T) {
 		t.Fatalf("want error naming nope, got %v", err)
 	}
 }
+
+// A malformed URL with credentials is named in the error without them.
+func TestBadURLErrorHidesPassword(t *testing.T) {
+	for _, env := range [][]string{
+		{"DMARC_AGENT_OUTPUT__OPENSEARCH__URLS=https://admin:s3cr%et@[::1:9200"},
+		{"DMARC_AGENT_OUTPUT__OPENSEARCH__URLS=ftp://admin:s3cret@os.example:9200"},
+		{"DMARC_AGENT_DASHBOARDS__URL=https://admin:s3cret@ bad host"},
+	} {
+		_, err := Load("", env)
+		if err == nil {
+			t.Fatalf("%v: no error", env)
+		}
+		msg := err.Error()
+		if strings.Contains(msg, "s3cr") || !strings.Contains(msg, "://xxxxx@") {
+			t.Errorf("%v: error shows the password or no redacted URL:\n%s", env, msg)
+		}
+	}
+}

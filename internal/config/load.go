@@ -81,7 +81,7 @@ func Load(path string, environ []string) (Config, error) {
 		problems = append(problems, p)
 	}
 	if len(problems) > 0 {
-		return Config{}, fmt.Errorf("invalid configuration:\n%s", strings.Join(problems, "\n"))
+		return Config{}, Redact(fmt.Errorf("invalid configuration:\n%s", strings.Join(problems, "\n")))
 	}
 	return cfg, nil
 }

@@ -4,22 +4,28 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
 func (w *walker) gzip(br *bufio.Reader, name string, depth int, sc sniffCtx) error {
+	if w.budgetSpent() {
+		w.rej(name, "not decompressed: "+w.budgetError().Error())
+		return nil
+	}
 	zr, err := getGzip(br)
 	if err != nil {
 		w.rej(name, "corrupt gzip: "+err.Error())
 		return nil
 	}
 	defer putGzip(zr)
-	return w.walk(w.capped(layerReader{zr, "gzip data"}), name, depth+1, sc)
+	return w.walk(w.capped(layerReader{w.inflating(zr), "gzip data"}), name, depth+1, sc)
 }
 
 func (w *walker) zip(br *bufio.Reader, name string, depth int, sc sniffCtx) error {
@@ -46,10 +52,23 @@ func (w *walker) zip(br *bufio.Reader, name string, depth int, sc sniffCtx) erro
 		w.rej(name, "empty zip archive")
 		return nil
 	}
-	for _, f := range zr.File {
+	if reason := overlapping(zr.File); reason != "" {
+		w.rej(name, reason)
+		return nil
+	}
+	for i, f := range zr.File {
 		if f.FileInfo().IsDir() || strings.HasPrefix(f.Name, "__MACOSX/") {
 			continue
 		}
+		if w.budgetSpent() || w.zipEntries >= maxMessageZipEntries {
+			why := w.budgetError().Error()
+			if !w.budgetSpent() {
+				why = fmt.Sprintf("more than %d zip entries in this input in all", maxMessageZipEntries)
+			}
+			w.rej(name, fmt.Sprintf("%d zip entries not read: %s", len(zr.File)-i, why))
+			return nil
+		}
+		w.zipEntries++
 		ename := name + "/" + cleanName(f.Name)
 		if f.UncompressedSize64 > uint64(w.opt.MaxBytes) {
 			w.rej(ename, fmt.Sprintf("%v: zip entry of %d bytes (limit %d)", ErrTooLarge, f.UncompressedSize64, w.opt.MaxBytes))
@@ -60,13 +79,36 @@ func (w *walker) zip(br *bufio.Reader, name string, depth int, sc sniffCtx) erro
 			w.rej(ename, "corrupt zip entry: "+err.Error())
 			continue
 		}
-		err = w.walk(w.capped(layerReader{rc, "zip entry"}), ename, depth+1, sc)
+		err = w.walk(w.capped(layerReader{w.inflating(rc), "zip entry"}), ename, depth+1, sc)
 		rc.Close()
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// overlapping refuses an archive whose entries share bytes: no zip tool
+// writes one, and it is how a zip of a few KiB claims gigabytes (many
+// entries pointing at the same compressed data).
+func overlapping(files []*zip.File) string {
+	type span struct{ start, end int64 }
+	spans := make([]span, 0, len(files))
+	for _, f := range files {
+		off, err := f.DataOffset()
+		if err != nil {
+			continue // reported when the entry is opened
+		}
+		start := off - 30 - int64(len(f.Name)) // at least the local header
+		spans = append(spans, span{max(0, start), off + int64(f.CompressedSize64)})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].start < spans[i-1].end {
+			return fmt.Sprintf("zip archive with overlapping entries (%d entries, a zip bomb): refused", len(files))
+		}
+	}
+	return ""
 }
 
 // zipSource gives random access to the archive: the input file itself at

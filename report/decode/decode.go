@@ -16,10 +16,17 @@ import (
 // DefaultMaxBytes caps the decompressed size of one payload (zip and gzip bombs).
 const DefaultMaxBytes = 64 << 20
 
+// DefaultMaxMessageBytes caps the bytes decompressed from one input in all:
+// every gzip layer and zip entry of a zip, a mail or an mbox together.
+const DefaultMaxMessageBytes = 1 << 30
+
 // Options bound the work done on one input.
 type Options struct {
 	// MaxBytes caps the decompressed bytes of one payload; 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// MaxMessageBytes caps the bytes decompressed from the whole input
+	// (all its zip entries and gzip layers); 0 means DefaultMaxMessageBytes.
+	MaxMessageBytes int64
 }
 
 // Part is one report payload.

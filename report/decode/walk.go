@@ -52,6 +52,9 @@ func Walk(ctx context.Context, r io.Reader, name string, opt Options, fn Handler
 	if opt.MaxBytes <= 0 {
 		opt.MaxBytes = DefaultMaxBytes
 	}
+	if opt.MaxMessageBytes <= 0 {
+		opt.MaxMessageBytes = DefaultMaxMessageBytes
+	}
 	if reject == nil {
 		reject = func(string, string) {}
 	}
@@ -83,6 +86,10 @@ type walker struct {
 	reject  Rejecter
 	parts   int // payloads yielded
 	rejects int
+	// The whole input's decompression budget: bytes out of every gzip
+	// layer and zip entry, and zip entries opened, across all containers.
+	inflated   int64
+	zipEntries int
 
 	// topRA reads the whole input at random, when it allows it (a file).
 	topRA   io.ReaderAt
@@ -166,6 +173,40 @@ func (w *walker) walk(r io.Reader, name string, depth int, sc sniffCtx) error {
 		w.rej(name, "unknown content: not a report, an archive or a mail message")
 	}
 	return nil
+}
+
+// maxMessageZipEntries bounds the zip entries opened in one input, across
+// every zip it holds (a zip of zips of 1000 entries each).
+const maxMessageZipEntries = maxZipEntries
+
+// inflating counts r's bytes against the input's decompression budget.
+func (w *walker) inflating(r io.Reader) io.Reader { return &budgetReader{r: r, w: w} }
+
+// budgetSpent reports that nothing more may be decompressed.
+func (w *walker) budgetSpent() bool { return w.inflated > w.opt.MaxMessageBytes }
+
+func (w *walker) budgetError() error {
+	return fmt.Errorf("%w: more than %d bytes decompressed from this input in all (decode.max_message_bytes)", ErrTooLarge, w.opt.MaxMessageBytes)
+}
+
+type budgetReader struct {
+	r io.Reader
+	w *walker
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.w.budgetSpent() {
+		return 0, b.w.budgetError()
+	}
+	if left := b.w.opt.MaxMessageBytes + 1 - b.w.inflated; int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := b.r.Read(p)
+	b.w.inflated += int64(n)
+	if b.w.budgetSpent() {
+		return n, b.w.budgetError()
+	}
+	return n, err
 }
 
 // readReason describes a read error of a container's content.
