@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 )
@@ -83,6 +84,7 @@ type walker struct {
 	reject  Rejecter
 	parts   int // payloads yielded
 	rejects int
+	noted   []string // container repairs, in the order met (see note)
 
 	// topRA reads the whole input at random, when it allows it (a file).
 	topRA   io.ReaderAt
@@ -108,8 +110,18 @@ func (w *walker) rej(name, reason string) {
 
 func (w *walker) yield(name string, kind mapping.Kind, body io.Reader) error {
 	w.parts++
-	return w.fn(w.ctx, Part{Name: name, Kind: kind, Body: w.capped(body)})
+	start := len(w.noted)
+	repairs := func() []string {
+		if len(w.noted) == start {
+			return nil
+		}
+		return slices.Clone(w.noted[start:])
+	}
+	return w.fn(w.ctx, Part{Name: name, Kind: kind, Body: w.capped(body), Repairs: repairs})
 }
+
+// note records a container repair for the payload being read.
+func (w *walker) note(kind string) { w.noted = append(w.noted, kind) }
 
 // walk recognises r and hands it to the matching decoder.
 func (w *walker) walk(r io.Reader, name string, depth int, sc sniffCtx) error {
@@ -139,7 +151,7 @@ func (w *walker) walk(r io.Reader, name string, depth int, sc sniffCtx) error {
 		return w.gzip(br, name, depth, sc)
 	case k == kindXML:
 		root := xmlRoot(head)
-		if root == "feedback" {
+		if root == "feedback" || hasFeedback(head) {
 			return w.yield(name, mapping.KindAggregate, br)
 		}
 		if !sc.quiet {
