@@ -68,7 +68,7 @@ type parser struct {
 	text     []byte // text of the open leaf element
 	scratch  []byte
 
-	rootSeen, rootDone bool // <feedback> opened, closed
+	rootSeen, rootDone bool   // <feedback> opened, closed
 	wrapped            bool   // an element other than <feedback> came first
 	firstRoot          string // its name
 	ns2                bool
