@@ -172,7 +172,7 @@ func fillAll(d *mapping.AggregateDoc, s string) {
 		AS:     &mapping.AS{Number: math.MaxUint32, Organization: &mapping.Organization{Name: s}},
 		Sender: &mapping.Sender{Name: s, Type: s, MatchedBy: s}}
 	d.Message = mapping.AggMessage{Count: math.MaxInt64, Disposition: s}
-	d.DMARC = mapping.DMARCResult{DKIM: s, SPF: s, Pass: true, Override: mapping.Override{Types: ss, Comments: ss}, Verdict: s}
+	d.DMARC = mapping.DMARCResult{DKIM: s, SPF: s, Pass: mapping.PassOf(true), Override: mapping.Override{Types: ss, Comments: ss}, Verdict: s}
 	d.Identifiers = mapping.Identifiers{HeaderFrom: s, EnvelopeFrom: s, EnvelopeTo: s}
 	d.Auth = mapping.Auth{DKIM: mapping.AuthDKIM{Domains: ss, Selectors: ss, Results: ss, HumanResults: ss},
 		SPF: mapping.AuthSPF{Domains: ss, Scopes: ss, Results: ss, HumanResults: ss}}
@@ -260,7 +260,7 @@ func randomDoc(r *rand.Rand) *mapping.AggregateDoc {
 		d.Source.Sender = &mapping.Sender{Name: str(), Type: str(), MatchedBy: str()}
 	}
 	d.Message = mapping.AggMessage{Count: r.Int64() - math.MaxInt64/2, Disposition: str()}
-	d.DMARC = mapping.DMARCResult{DKIM: str(), SPF: str(), Pass: r.IntN(2) == 0,
+	d.DMARC = mapping.DMARCResult{DKIM: str(), SPF: str(), Pass: mapping.PassOf(r.IntN(2) == 0),
 		Override: mapping.Override{Types: strs(), Comments: strs()}, Verdict: str()}
 	d.Identifiers = mapping.Identifiers{HeaderFrom: str(), EnvelopeFrom: str(), EnvelopeTo: str()}
 	d.Auth.DKIM = mapping.AuthDKIM{Domains: strs(), Selectors: strs(), Results: strs(), HumanResults: strs()}

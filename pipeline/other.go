@@ -49,5 +49,6 @@ func (p *Pipeline) spoolDoc(pr *Prepared, res *Result, index, id string, doc any
 		return internalError{err}
 	}
 	res.Documents++
+	res.noteID(id)
 	return nil
 }

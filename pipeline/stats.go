@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"hash"
 	"slices"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
@@ -30,8 +32,71 @@ type Result struct {
 	Rejected []Rejection
 	Output   output.Result
 	Domains  map[string]*DomainStats
+	// Warnings counts aggregate records kept despite a problem (an
+	// unreadable source_ip): their documents carry warnings.
+	Warnings int
+	// Repairs counts what was repaired or flagged, by kind: reports for
+	// report and container repairs, records for record warnings.
+	Repairs map[string]int
+	// Copies has one entry per valid report, so that a run summary can
+	// count a report that arrived in several containers once.
+	Copies []ReportCopy
 
 	docsByKind map[mapping.Kind]int
+	ids        hash.Hash // of the ids of the report's documents, while it is parsed
+}
+
+// ReportCopy is what one valid report added to a Result. Key is the same
+// for every copy of a report whatever its container (it hashes the kind and
+// the content ids of its documents, in order), and differs between reports.
+type ReportCopy struct {
+	Key       [sha256.Size]byte
+	Kind      mapping.Kind
+	Documents int
+	Messages  int64
+	Warnings  int
+	Repairs   map[string]int
+	Domains   map[string]*DomainStats
+}
+
+// noteID adds a document id to the report's key.
+func (r *Result) noteID(id string) {
+	if r.ids == nil {
+		r.ids = sha256.New()
+	}
+	r.ids.Write([]byte(id))
+	r.ids.Write([]byte{0})
+}
+
+func (r *Result) addRepair(kind string, n int) {
+	if r.Repairs == nil {
+		r.Repairs = map[string]int{}
+	}
+	r.Repairs[kind] += n
+}
+
+// copyOf returns the ReportCopy of a Result that holds one report of kind k.
+func (r *Result) copyOf(k mapping.Kind) ReportCopy {
+	c := ReportCopy{Kind: k, Documents: r.Documents, Messages: r.Messages, Warnings: r.Warnings,
+		Repairs: r.Repairs, Domains: r.Domains}
+	h := sha256.New()
+	h.Write([]byte(k))
+	h.Write([]byte{0})
+	if r.ids != nil {
+		h.Write(r.ids.Sum(nil))
+	}
+	h.Sum(c.Key[:0])
+	return c
+}
+
+// AddCopy adds the counts of one report to r: a run summary adds each
+// distinct report once.
+func (r *Result) AddCopy(c ReportCopy) {
+	r.merge(&Result{
+		Reports: map[mapping.Kind]int{c.Kind: 1}, Documents: c.Documents, Messages: c.Messages,
+		Warnings: c.Warnings, Repairs: c.Repairs, Domains: c.Domains,
+		docsByKind: map[mapping.Kind]int{c.Kind: c.Documents},
+	})
 }
 
 // DomainStats summarises aggregate records of one policy domain.
@@ -104,10 +169,21 @@ func (r *Result) addAggregate(doc *mapping.AggregateDoc) {
 		r.Domains[doc.Policy.Domain] = d
 	}
 	d.Messages += doc.Message.Count
-	if doc.DMARC.Pass {
+	switch {
+	case doc.DMARC.Passed():
 		d.Passed += doc.Message.Count
-	} else {
-		d.addFailing(doc.Source.IP, doc.Message.Count)
+	case doc.DMARC.Pass != nil: // unknown is neither passing nor failing
+		src := doc.Source.IP
+		if src == "" {
+			src = doc.Source.Address
+		}
+		d.addFailing(src, doc.Message.Count)
+	}
+	if len(doc.Warnings) > 0 {
+		r.Warnings++
+		for _, w := range doc.Warnings {
+			r.addRepair(w, 1)
+		}
 	}
 }
 
@@ -127,6 +203,11 @@ func (r *Result) merge(o *Result) {
 		r.docsByKind[k] += n
 	}
 	r.Messages += o.Messages
+	r.Warnings += o.Warnings
+	for k, n := range o.Repairs {
+		r.addRepair(k, n)
+	}
+	r.Copies = append(r.Copies, o.Copies...)
 	r.Rejected = append(r.Rejected, o.Rejected...)
 	r.Output.Add(o.Output)
 	if len(o.Domains) > 0 && r.Domains == nil {

@@ -40,6 +40,11 @@ func (w *walker) message(br *bufio.Reader, name string, depth int) error {
 	if len(head) > maxTextReport {
 		return w.entity(h, raw, io.MultiReader(bytes.NewReader(head), br), name, depth)
 	}
+	if ct, _ := mediaType(h); strings.HasPrefix(ct, "multipart/") && failure.HasFeedbackPart(head) {
+		// A failure report sent as multipart/mixed: its feedback part
+		// (maybe base64 or quoted-printable) means nothing alone.
+		return w.yield(name, mapping.KindFailure, io.MultiReader(bytes.NewReader(raw), bytes.NewReader(head)))
+	}
 	if err := w.entity(h, raw, bytes.NewReader(head), name, depth); err != nil {
 		return err
 	}

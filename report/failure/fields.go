@@ -3,6 +3,7 @@ package failure
 import (
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,6 +14,47 @@ var arfFields = map[string]bool{
 	"auth-failure": true, "original-mail-from": true, "original-rcpt-to": true,
 	"arrival-date": true, "identity-alignment": true, "delivery-result": true,
 	"dkim-domain": true, "spf-dns": true, "reporting-mta": true,
+	"original-envelope-id": true, "reported-uri": true,
+}
+
+// isListSep separates the items of a DKIM-Domain list.
+func isListSep(r rune) bool { return r == ';' || r == ',' || r == ' ' || r == '\t' }
+
+// textLabels are the field names of plain-text reports that do not use the
+// ARF names, with the ARF field they mean (lower case, spaces kept).
+var textLabels = map[string]string{
+	// Exim's DMARC failure report.
+	"sender domain":     "reported-domain",
+	"sender ip address": "source-ip",
+	"received date":     "arrival-date",
+	"spf alignment":     "spf-alignment",
+	"dkim alignment":    "dkim-alignment",
+}
+
+// textFields reads the fields of a plain-text report that parseHeaderLines
+// misses: lines indented or quoted ("> ") by a forwarding client, or laid
+// out as Exim does ("  Sender IP Address: 192.0.2.1"). Only ARF fields and
+// the labels above are taken, and only names not already in known.
+func textFields(lines []string, known header) header {
+	var h header
+	for _, l := range lines {
+		t := strings.TrimLeft(l, " \t>")
+		name, value, ok := strings.Cut(t, ":")
+		if !ok {
+			continue
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		if arf, ok := textLabels[name]; ok {
+			name = arf
+		} else if !arfFields[name] || t == l {
+			continue // not a field, or one at the start of a line: parseHeaderLines has it
+		}
+		if known.get(name) != "" || h.get(name) != "" {
+			continue
+		}
+		h = append(h, field{name: name, value: strings.TrimSpace(value)})
+	}
+	return h
 }
 
 func hasARFField(h header) bool {
@@ -73,7 +115,24 @@ func (r *Report) applyFields(h header) {
 		case "authentication-results":
 			r.AuthenticationResults = append(r.AuthenticationResults, v)
 		case "dkim-domain":
-			setOnce(&r.DKIMDomain, normDomain(v))
+			for _, d := range strings.FieldsFunc(v, isListSep) {
+				if d = normDomain(d); d != "" && !slices.Contains(r.DKIMDomains, d) {
+					r.DKIMDomains = append(r.DKIMDomains, d)
+				}
+			}
+			if len(r.DKIMDomains) > 0 {
+				r.DKIMDomain = r.DKIMDomains[0]
+			}
+		case "original-envelope-id":
+			setOnce(&r.OriginalEnvelopeID, v)
+		case "reported-uri":
+			if v != "" && !slices.Contains(r.ReportedURI, v) {
+				r.ReportedURI = append(r.ReportedURI, v)
+			}
+		case "spf-alignment", "dkim-alignment": // Exim: yes | no
+			if strings.EqualFold(firstToken(v), "yes") {
+				r.IdentityAlignment = appendList(r.IdentityAlignment, strings.TrimSuffix(strings.ToLower(f.name), "-alignment"))
+			}
 		case "dkim-identity":
 			setOnce(&r.DKIMIdentity, v)
 		case "dkim-selector":

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -54,11 +55,16 @@ func Parse(r io.Reader, received time.Time) (*Report, error) {
 	if p.feedback != nil {
 		rep.Format = FormatARF
 		fields, _ = parseHeaderLines(splitLines(p.feedback.decodedBody()))
+		if !ok {
+			rep.Repairs = append(rep.Repairs, RepairFeedbackOutsideReport)
+		}
 	} else {
 		rep.Format = FormatText
-		for _, t := range p.texts {
-			h, _ := parseHeaderLines(splitLines(t.decodedBody()))
-			fields = append(fields, h...)
+		fields = textReportFields(rep, p.texts)
+		if !hasARFField(fields) {
+			// A groupware server may turn the feedback part into an
+			// attachment of another type: look there too.
+			fields = textReportFields(rep, p.others)
 		}
 		if !hasARFField(fields) {
 			return nil, invalid("no feedback-report part and no ARF fields in the text")
@@ -75,6 +81,29 @@ func Parse(r io.Reader, received time.Time) (*Report, error) {
 	}
 	rep.applyOriginal(orig)
 	return rep, rep.check()
+}
+
+// textReportFields reads the ARF fields of plain-text parts, in the ARF
+// layout ("Source-IP: ..." at the start of a line) or another one
+// (textFields), noting the repair when the other layout was needed.
+func textReportFields(rep *Report, texts []entity) header {
+	var fields header
+	var lines [][]string
+	for _, t := range texts {
+		l := splitLines(t.decodedBody())
+		lines = append(lines, l)
+		h, _ := parseHeaderLines(l)
+		fields = append(fields, h...)
+	}
+	for _, l := range lines {
+		if extra := textFields(l, fields); len(extra) > 0 {
+			fields = append(fields, extra...)
+			if !slices.Contains(rep.Repairs, RepairTextLayout) {
+				rep.Repairs = append(rep.Repairs, RepairTextLayout)
+			}
+		}
+	}
+	return fields
 }
 
 // stripMboxLine drops leading blank lines and an mbox "From " separator.
@@ -126,6 +155,7 @@ type pieces struct {
 	original     *entity
 	originalFull bool // message/rfc822, not headers only
 	texts        []entity
+	others       []entity // leaves of any other type
 }
 
 func (p *pieces) collect(e entity, depth int) {
@@ -151,6 +181,8 @@ func (p *pieces) collect(e entity, depth int) {
 		}
 	case mt == "" || mt == "text/plain":
 		p.texts = append(p.texts, e)
+	default:
+		p.others = append(p.others, e)
 	}
 }
 
