@@ -85,6 +85,7 @@ type walker struct {
 	parts   int // payloads yielded
 	rejects int
 	noted   []string // container repairs, in the order met (see note)
+	claimed int      // noted[:claimed] belong to payloads already yielded
 
 	// topRA reads the whole input at random, when it allows it (a file).
 	topRA   io.ReaderAt
@@ -104,20 +105,26 @@ type sniffCtx struct {
 var ctxLoud = sniffCtx{}
 
 func (w *walker) rej(name, reason string) {
+	w.claimed = len(w.noted) // repairs met so far belong to what is rejected
 	w.rejects++
 	w.reject(name, oneLine(reason))
 }
 
 func (w *walker) yield(name string, kind mapping.Kind, body io.Reader) error {
 	w.parts++
-	start := len(w.noted)
+	// The repairs of this payload are those noted since the previous
+	// payload's callback returned: sniffing may have read a small payload
+	// whole before this call.
+	start := w.claimed
 	repairs := func() []string {
 		if len(w.noted) == start {
 			return nil
 		}
 		return slices.Clone(w.noted[start:])
 	}
-	return w.fn(w.ctx, Part{Name: name, Kind: kind, Body: w.capped(body), Repairs: repairs})
+	err := w.fn(w.ctx, Part{Name: name, Kind: kind, Body: w.capped(body), Repairs: repairs})
+	w.claimed = len(w.noted)
+	return err
 }
 
 // note records a container repair for the payload being read.
