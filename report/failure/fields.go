@@ -31,28 +31,31 @@ var textLabels = map[string]string{
 	"dkim alignment":    "dkim-alignment",
 }
 
-// textFields reads the fields of a plain-text report that parseHeaderLines
-// misses: lines indented or quoted ("> ") by a forwarding client, or laid
-// out as Exim does ("  Sender IP Address: 192.0.2.1"). Only ARF fields and
-// the labels above are taken, and only names not already in known.
-func textFields(lines []string, known header) header {
+// textLayoutFields reads a plain-text report in another layout than
+// "Name: value" at the start of a line: lines indented or quoted ("> ") by
+// a forwarding client (a Lotus Notes/Domino relay), or Exim's labels
+// ("  Sender IP Address: 192.0.2.1"). Fields are taken from the first ARF
+// field on, so that the headers of a forward that come before the report
+// (From, Subject of the forwarding mail) are not taken for the original's.
+func textLayoutFields(lines []string) header {
 	var h header
+	started := false
 	for _, l := range lines {
 		t := strings.TrimLeft(l, " \t>")
 		name, value, ok := strings.Cut(t, ":")
 		if !ok {
 			continue
 		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		if arf, ok := textLabels[name]; ok {
-			name = arf
-		} else if !arfFields[name] || t == l {
-			continue // not a field, or one at the start of a line: parseHeaderLines has it
-		}
-		if known.get(name) != "" || h.get(name) != "" {
+		n := strings.ToLower(strings.TrimSpace(name))
+		if arf, ok := textLabels[n]; ok {
+			n = arf
+		} else if _, _, ok := splitField(t); !ok {
 			continue
 		}
-		h = append(h, field{name: name, value: strings.TrimSpace(value)})
+		started = started || arfFields[n]
+		if started {
+			h = append(h, field{name: n, value: strings.TrimSpace(value)})
+		}
 	}
 	return h
 }

@@ -83,25 +83,23 @@ func Parse(r io.Reader, received time.Time) (*Report, error) {
 	return rep, rep.check()
 }
 
-// textReportFields reads the ARF fields of plain-text parts, in the ARF
-// layout ("Source-IP: ..." at the start of a line) or another one
-// (textFields), noting the repair when the other layout was needed.
+// textReportFields reads the ARF fields of plain-text parts: in the ARF
+// layout ("Source-IP: ..." at the start of a line), else in another layout
+// (textLayoutFields), noting the repair when that was needed.
 func textReportFields(rep *Report, texts []entity) header {
 	var fields header
-	var lines [][]string
 	for _, t := range texts {
-		l := splitLines(t.decodedBody())
-		lines = append(lines, l)
-		h, _ := parseHeaderLines(l)
-		fields = append(fields, h...)
-	}
-	for _, l := range lines {
-		if extra := textFields(l, fields); len(extra) > 0 {
-			fields = append(fields, extra...)
-			if !slices.Contains(rep.Repairs, RepairTextLayout) {
-				rep.Repairs = append(rep.Repairs, RepairTextLayout)
+		lines := splitLines(t.decodedBody())
+		h, _ := parseHeaderLines(lines)
+		if !hasARFField(h) {
+			if other := textLayoutFields(lines); hasARFField(other) {
+				h = other
+				if !slices.Contains(rep.Repairs, RepairTextLayout) {
+					rep.Repairs = append(rep.Repairs, RepairTextLayout)
+				}
 			}
 		}
+		fields = append(fields, h...)
 	}
 	return fields
 }
