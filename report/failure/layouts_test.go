@@ -34,7 +34,7 @@ func TestLooksAndHasFeedbackPart(t *testing.T) {
 		{"exim_text.eml", true, false},
 		{"domino_forward.eml", true, false},
 		{"mixed_base64.eml", false, true},
-		{"mixed_qp.eml", true, true}, // QP leaves the fields readable
+		{"mixed_qp.eml", true, true},   // QP leaves the fields readable
 		{"forwarded.eml", true, false}, // its report is a nested multipart/report
 		{"text_only.eml", true, false},
 	} {
