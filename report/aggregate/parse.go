@@ -311,29 +311,3 @@ func cloneRecord(r *Record) Record {
 	}
 	return c
 }
-
-// repair records a report-level repair or flag once.
-func (p *parser) repair(kind string) {
-	p.rep.Repairs = appendOnce(p.rep.Repairs, kind)
-}
-
-// noteAlias records the use of a misspelt element: a record-level warning
-// inside a record, a report repair elsewhere.
-func (p *parser) noteAlias(kind string) {
-	for _, n := range p.stack {
-		if n == nodeRecord {
-			p.rec.Warnings = appendOnce(p.rec.Warnings, kind)
-			return
-		}
-	}
-	p.repair(kind)
-}
-
-func appendOnce(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
-}
