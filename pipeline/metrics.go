@@ -29,7 +29,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		ReportMessages: prometheus.NewCounter(prometheus.CounterOpts{Name: "dmarc_agent_report_messages_total",
 			Help: "Sum of the message counts of delivered aggregate records."}),
 		Repairs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_report_repairs_total",
-			Help: "Delivered reports that needed a repair or got a flag, by kind (records, for the record warnings invalid_source_ip and missing_source_ip). mapping/FIELDS.md lists the kinds."}, []string{"kind"}),
+			Help: "Delivered reports that needed a repair or got a flag, by kind (records for the record warnings invalid_source_ip and missing_source_ip, policies for the SMTP TLS policy_domain_* kinds). mapping/FIELDS.md lists the kinds."}, []string{"kind"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Messages, m.Reports, m.Documents, m.Written, m.Rejected, m.ReportMessages, m.Repairs)

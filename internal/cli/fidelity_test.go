@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"compress/gzip"
 	"maps"
 	"os"
 	"path/filepath"
@@ -74,6 +75,30 @@ func TestIngestCountsEachReportOnce(t *testing.T) {
 func TestIngestRepairedReports(t *testing.T) {
 	in, out := t.TempDir(), t.TempDir()
 	copyFixtures(t, in, "odd-source-ips.xml", "no-policy-dkim.xml", "gzip-trailing-crlf.xml.gz", "data-range.zip", "xs-schema.eml", "epoch-1970.xml")
+	for _, f := range []string{"mixed_base64.eml", "exim_text.eml", "domino_forward.eml"} {
+		b, err := os.ReadFile(filepath.Join("../../report/failure/testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"tls_zoneless.json", "tls_no_policy_domain.json"} {
+		b, err := os.ReadFile(filepath.Join("../../report/tlsrpt/testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gzb bytes.Buffer
+		zw := gzip.NewWriter(&gzb)
+		zw.Write(b)
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in, f+".gz"), gzb.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	code, stdout, stderr := runCLI(t, offline, "ingest", "--summary", "json", "--out", out, in)
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
@@ -81,13 +106,16 @@ func TestIngestRepairedReports(t *testing.T) {
 	j := readSummary(t, stdout)
 	// odd-source-ips: 5 records, 17 messages; no-policy-dkim: 5, 21; the
 	// small report (1, 1) three times (gz, zip, mail: one counted); the
-	// 1970 copy of it is another report (other dates): 1, 1.
-	if j.Reports["aggregate"] != 4 || j.Documents != 12 || j.Messages != 40 || j.SkippedCopies != 2 || j.Warnings != 4 || len(j.Rejected) != 0 {
+	// 1970 copy of it is another report (other dates): 1, 1. Three failure
+	// reports (one document each), two TLS reports (1 + 2 policies).
+	if j.Reports["aggregate"] != 4 || j.Reports["failure"] != 3 || j.Reports["smtp_tls"] != 2 ||
+		j.Documents != 12+3+3 || j.Messages != 40 || j.SkippedCopies != 2 || j.Warnings != 4 || len(j.Rejected) != 0 {
 		t.Fatalf("summary %+v", j)
 	}
 	// Repairs of the counted copies. Which of the three small copies is
 	// counted depends on the input order (names sorted): data-range.zip.
-	want := map[string]int{"invalid_source_ip": 3, "missing_source_ip": 1, "alias_data_range": 1, "implausible_date": 1}
+	want := map[string]int{"invalid_source_ip": 3, "missing_source_ip": 1, "alias_data_range": 1, "implausible_date": 1,
+		"feedback_outside_report": 1, "text_report_layout": 2, "datetime_without_zone": 1, "policy_domain_inferred": 1}
 	if !maps.Equal(j.Repairs, want) {
 		t.Errorf("repairs %v, want %v", j.Repairs, want)
 	}
