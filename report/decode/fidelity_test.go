@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
@@ -103,6 +104,8 @@ func TestMIMEWithoutClosingBoundary(t *testing.T) {
 		{"no closing boundary", head + enc, "", []string{RepairMIMEUnterminated}},
 		{"no closing boundary, no final line end", head + enc[:len(enc)-2], "", []string{RepairMIMEUnterminated}},
 		{"data cut short", head + enc[:len(enc)/2], "truncated gzip data: truncated base64 data: unexpected EOF", nil},
+		{"nested, neither closed: noted once", strings.Replace(head, "boundary=\"b\"\r\n\r\n", "boundary=\"o\"\r\n\r\n--o\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n", 1) + enc,
+			"", []string{RepairMIMEUnterminated}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []byte

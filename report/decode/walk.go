@@ -117,10 +117,13 @@ func (w *walker) yield(name string, kind mapping.Kind, body io.Reader) error {
 	// whole before this call.
 	start := w.claimed
 	repairs := func() []string {
-		if len(w.noted) == start {
-			return nil
+		var kinds []string // each kind once: nested multiparts note theirs each
+		for _, k := range w.noted[start:] {
+			if !slices.Contains(kinds, k) {
+				kinds = append(kinds, k)
+			}
 		}
-		return slices.Clone(w.noted[start:])
+		return kinds
 	}
 	err := w.fn(w.ctx, Part{Name: name, Kind: kind, Body: w.capped(body), Repairs: repairs})
 	w.claimed = len(w.noted)

@@ -62,11 +62,6 @@ func Parse(r io.Reader, received time.Time) (*Report, error) {
 		rep.Format = FormatText
 		fields = textReportFields(rep, p.texts)
 		if !hasARFField(fields) {
-			// A groupware server may turn the feedback part into an
-			// attachment of another type: look there too.
-			fields = textReportFields(rep, p.others)
-		}
-		if !hasARFField(fields) {
 			return nil, invalid("no feedback-report part and no ARF fields in the text")
 		}
 	}
@@ -153,7 +148,6 @@ type pieces struct {
 	original     *entity
 	originalFull bool // message/rfc822, not headers only
 	texts        []entity
-	others       []entity // leaves of any other type
 }
 
 func (p *pieces) collect(e entity, depth int) {
@@ -179,8 +173,6 @@ func (p *pieces) collect(e entity, depth int) {
 		}
 	case mt == "" || mt == "text/plain":
 		p.texts = append(p.texts, e)
-	default:
-		p.others = append(p.others, e)
 	}
 }
 
