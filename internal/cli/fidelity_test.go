@@ -127,4 +127,15 @@ func TestIngestRepairedReports(t *testing.T) {
 	if n := ndjsonLines(t, out); n != 2*j.Documents {
 		t.Fatalf("%d NDJSON lines, %d documents", n, j.Documents)
 	}
+	// Failing sources: an unreadable address as written, a missing one named.
+	_, text, _ := runCLI(t, offline, "ingest", "--out", t.TempDir(), in)
+	for _, want := range []string{
+		"warnings: 4 records kept despite a problem (see the documents' warnings)\n",
+		"repaired: alias_data_range 1, datetime_without_zone 1, feedback_outside_report 1, implausible_date 1, invalid_source_ip 3, missing_source_ip 1, policy_domain_inferred 1, text_report_layout 2\n",
+		"example.com: DMARC pass 60.0% of 40 messages; top failing sources: 192.0.2.2 (5), 901.234.567.890 (4), 192.0.2.3 (2), no source_ip (1)\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text summary lacks %q:\n%s", want, text)
+		}
+	}
 }

@@ -182,7 +182,11 @@ func (s *summary) print(w io.Writer, format string) error {
 		if len(d.TopFailing) > 0 {
 			tops := make([]string, 0, len(d.TopFailing))
 			for _, t := range d.TopFailing {
-				tops = append(tops, fmt.Sprintf("%s (%d)", t.IP, t.Messages))
+				ip := t.IP
+				if ip == "" {
+					ip = "no source_ip" // records kept without a source
+				}
+				tops = append(tops, fmt.Sprintf("%s (%d)", ip, t.Messages))
 			}
 			fmt.Fprintf(&b, "; top failing sources: %s", strings.Join(tops, ", "))
 		}
