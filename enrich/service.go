@@ -184,7 +184,11 @@ func (s *Service) Aggregate(ctx context.Context, docs []*mapping.AggregateDoc) {
 	addrs, infos := s.lookup(ctx, srcs)
 	for i, d := range docs {
 		entry := s.fill(&d.Source, infos[addrs[i]], dkimPassed(d.Auth.DKIM))
+		verdict.Derive(d) // a no-op when the pipeline already did it
 		v, _ := verdict.Decide(d, entry)
+		if v == "" {
+			continue // DMARC pass unknown: no verdict
+		}
 		d.DMARC.Verdict = v
 		s.metrics.verdicts.WithLabelValues(v).Inc()
 	}

@@ -20,7 +20,7 @@ func record(ip, headerFrom string, dkim, spf string, dkimDomains, dkimResults, s
 	d.Source.IP = ip
 	d.Identifiers.HeaderFrom = headerFrom
 	d.DMARC.DKIM, d.DMARC.SPF = dkim, spf
-	d.DMARC.Pass = dkim == "pass" || spf == "pass"
+	d.DMARC.Pass = mapping.PassOf(dkim == "pass" || spf == "pass")
 	d.Auth.DKIM.Domains, d.Auth.DKIM.Results = dkimDomains, dkimResults
 	d.Auth.SPF.Domains, d.Auth.SPF.Results = spfDomains, spfResults
 	return d

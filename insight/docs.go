@@ -109,7 +109,7 @@ func (c *Collector) addAggregate(d *mapping.AggregateDoc) {
 	}
 	k := AggKey{
 		Domain: d.Policy.Domain, Day: d.Report.Begin.UTC().Format("2006-01-02"), Reporter: d.Report.OrgName,
-		IP: d.Source.IP, PTR: d.Source.Domain, Verdict: d.DMARC.Verdict, Pass: d.DMARC.Pass,
+		IP: d.Source.IP, PTR: d.Source.Domain, Verdict: d.DMARC.Verdict, Pass: d.DMARC.Passed(), // unknown pass counts as not passed
 		Disposition: d.Message.Disposition, P: d.Policy.P, SP: d.Policy.SP, NP: d.Policy.NP, Pct: -1,
 		Testing: d.Policy.Testing,
 	}

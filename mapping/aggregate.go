@@ -13,6 +13,9 @@ type AggregateDoc struct {
 	DMARC       DMARCResult     `json:"dmarc"`
 	Identifiers Identifiers     `json:"identifiers"`
 	Auth        Auth            `json:"auth"`
+	// Warnings lists this record's problems that did not make it unusable:
+	// invalid_source_ip, missing_source_ip, alias_<element>.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ReportMeta is report_metadata plus what the parser learnt about the file.
@@ -28,6 +31,10 @@ type ReportMeta struct {
 	// Schema is the report format: "rfc7489" (version 1.0), "rfc9990"
 	// (dmarc-2.0 namespace or version 2.0) or "draft" (no version, pre-1.0).
 	Schema string `json:"schema"`
+	// Repairs lists what dmarc-agent repaired or flagged in the report as a
+	// whole (FIELDS.md has the table): feedback_not_root, alias_<element>,
+	// implausible_date. Absent for a report read as written.
+	Repairs []string `json:"repairs,omitempty"`
 }
 
 // PolicyPublished is policy_published. Pct is nil when absent (RFC 9990).
@@ -52,13 +59,40 @@ type AggMessage struct {
 
 // DMARCResult is policy_evaluated plus derived fields.
 type DMARCResult struct {
-	DKIM     string   `json:"dkim,omitempty"` // aligned DKIM result: pass|fail
-	SPF      string   `json:"spf,omitempty"`  // aligned SPF result: pass|fail
-	Pass     bool     `json:"pass"`           // DKIM or SPF aligned pass
+	// DKIM and SPF are policy_evaluated as the reporter wrote them (pass|
+	// fail), absent when the report does not say: never filled in by us.
+	DKIM string `json:"dkim,omitempty"`
+	SPF  string `json:"spf,omitempty"`
+	// Pass: DKIM or SPF aligned pass. When policy_evaluated lacks dkim or
+	// spf, it is derived from auth_results (Derived is then true); nil
+	// (absent) when it cannot be known. It points to a shared value: set
+	// it with PassOf, never write through it.
+	Pass     *bool    `json:"pass,omitempty"`
 	Override Override `json:"override,omitzero"`
 	// Verdict is set by enrichment: aligned|forwarded|misconfigured|spoofed.
 	Verdict string `json:"verdict,omitempty"`
+	// Derived is true when Pass was computed by dmarc-agent from
+	// auth_results and the published adkim/aspf, not reported.
+	Derived bool `json:"derived,omitempty"`
+	// DerivedDKIM and DerivedSPF are the alignment results dmarc-agent
+	// computed (pass|fail) for what policy_evaluated lacks; absent when
+	// reported or when they cannot be known.
+	DerivedDKIM string `json:"derived_dkim,omitempty"`
+	DerivedSPF  string `json:"derived_spf,omitempty"`
 }
+
+var passTrue, passFalse = true, false
+
+// PassOf returns the shared *bool for b, for DMARCResult.Pass.
+func PassOf(b bool) *bool {
+	if b {
+		return &passTrue
+	}
+	return &passFalse
+}
+
+// Passed reports whether Pass is known and true.
+func (r *DMARCResult) Passed() bool { return r.Pass != nil && *r.Pass }
 
 // Override flattens policy_evaluated/reason* into parallel scalar arrays.
 type Override struct {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"slices"
 	"strconv"
 
 	"github.com/dmarc-agent/dmarc-agent/report/aggregate"
@@ -56,6 +57,7 @@ func NewAggregateBuilder(prefix string, rep *aggregate.Report) *AggregateBuilder
 			OrgName: m.OrgName, OrgEmail: m.Email, ExtraContactInfo: m.ExtraContactInfo,
 			ID: m.ReportID, Begin: m.Begin.UTC(), End: m.End.UTC(),
 			Errors: m.Errors, Generator: m.Generator, Schema: rep.Schema,
+			Repairs: rep.Repairs,
 		},
 		policy: PolicyPublished{
 			Domain: p.Domain, ADKIM: p.ADKIM, ASPF: p.ASPF, P: p.P, SP: p.SP, NP: p.NP,
@@ -119,10 +121,10 @@ func (b *AggregateBuilder) BuildInto(doc *AggregateDoc, rec *aggregate.Record) (
 		Timestamp: b.meta.Begin,
 		Report:    b.meta,
 		Policy:    b.policy,
-		Source:    Source{IP: rec.SourceIP.String()},
+		Source:    recordSource(rec),
 		Message:   AggMessage{Count: rec.Count, Disposition: rec.Disposition},
 		DMARC: DMARCResult{
-			DKIM: rec.DKIM, SPF: rec.SPF, Pass: rec.DKIM == "pass" || rec.SPF == "pass",
+			DKIM: rec.DKIM, SPF: rec.SPF, Pass: reportedPass(rec),
 			Override: Override{
 				Types:    col.add(len(rec.Reasons), true, func(i int) string { return rec.Reasons[i].Type }),
 				Comments: col.add(len(rec.Reasons), false, func(i int) string { return rec.Reasons[i].Comment }),
@@ -144,8 +146,34 @@ func (b *AggregateBuilder) BuildInto(doc *AggregateDoc, rec *aggregate.Record) (
 			},
 		},
 	}
+	if len(rec.Warnings) > 0 {
+		doc.Warnings = slices.Clone(rec.Warnings)
+	}
 	b.cols = col.buf
 	return b.index, id
+}
+
+// recordSource is the record's source: its IP address, or the text the
+// report wrote when that is not one.
+func recordSource(rec *aggregate.Record) Source {
+	if rec.SourceIP.IsValid() {
+		return Source{IP: rec.SourceIP.String()}
+	}
+	return Source{Address: rec.SourceAddress}
+}
+
+// reportedPass is DMARC pass as policy_evaluated says it: true when dkim or
+// spf is pass, false when both are given and neither is, nil when one is
+// missing and the other is not pass (enrich/verdict.Derive may work it out
+// from auth_results).
+func reportedPass(rec *aggregate.Record) *bool {
+	switch {
+	case rec.DKIM == "pass" || rec.SPF == "pass":
+		return PassOf(true)
+	case rec.DKIM != "" && rec.SPF != "":
+		return PassOf(false)
+	}
+	return nil
 }
 
 // columns builds the parallel arrays that flatten a list of objects, in one
@@ -182,9 +210,13 @@ func (c *columns) add(n int, always bool, get func(int) string) []string {
 // the canonical content that the id hashes.
 func appendRecord(b []byte, rec *aggregate.Record) []byte {
 	var scratch [64]byte
-	if rec.SourceIP.IsValid() {
+	switch {
+	case rec.SourceIP.IsValid():
 		b = appendBytesField(b, rec.SourceIP.AppendTo(scratch[:0])) // what String() returns
-	} else {
+	case rec.SourceAddress != "":
+		// Not an address: its text, which no valid address can equal.
+		b = appendField(b, rec.SourceAddress)
+	default:
 		b = appendField(b, rec.SourceIP.String())
 	}
 	b = appendBytesField(b, strconv.AppendInt(scratch[:0], rec.Count, 10))

@@ -2,6 +2,7 @@ package mapping_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -45,7 +46,7 @@ func TestAggregateBuildFields(t *testing.T) {
 			Pct: &pct, FO: "1", Testing: "n", DiscoveryMethod: "psl"},
 		Source:  mapping.Source{IP: "2001:db8::1"},
 		Message: mapping.AggMessage{Count: 7, Disposition: "quarantine"},
-		DMARC: mapping.DMARCResult{DKIM: "fail", SPF: "pass", Pass: true,
+		DMARC: mapping.DMARCResult{DKIM: "fail", SPF: "pass", Pass: mapping.PassOf(true),
 			Override: mapping.Override{Types: []string{"forwarded", "local_policy"}, Comments: []string{"", "list"}}},
 		Identifiers: mapping.Identifiers{HeaderFrom: "example.com", EnvelopeFrom: "bounce.example.com", EnvelopeTo: "receiver.example"},
 		Auth: mapping.Auth{
@@ -74,11 +75,17 @@ func TestAggregateBuildPass(t *testing.T) {
 	b := mapping.NewAggregateBuilder("", rep)
 	for _, tt := range []struct {
 		dkim, spf string
-		pass      bool
-	}{{"pass", "pass", true}, {"pass", "fail", true}, {"fail", "pass", true}, {"fail", "fail", false}, {"", "", false}, {"none", "softfail", false}} {
+		pass      string // "true", "false", or "" for absent (not reported)
+	}{{"pass", "pass", "true"}, {"pass", "fail", "true"}, {"fail", "pass", "true"}, {"fail", "fail", "false"},
+		{"", "", ""}, {"none", "softfail", "false"}, {"pass", "", "true"}, {"", "pass", "true"}, {"fail", "", ""}, {"", "fail", ""}} {
 		doc, _, _ := b.Build(&aggregate.Record{SourceIP: mustAddr("192.0.2.1"), DKIM: tt.dkim, SPF: tt.spf})
-		if doc.DMARC.Pass != tt.pass {
-			t.Errorf("dkim=%q spf=%q: pass = %v", tt.dkim, tt.spf, doc.DMARC.Pass)
+		got := ""
+		if doc.DMARC.Pass != nil {
+			got = fmt.Sprint(*doc.DMARC.Pass)
+		}
+		if got != tt.pass || doc.DMARC.Derived || doc.DMARC.DerivedDKIM != "" || doc.DMARC.DerivedSPF != "" {
+			t.Errorf("dkim=%q spf=%q: pass = %q, derived %v %q %q; want pass %q and nothing derived", tt.dkim, tt.spf, got,
+				doc.DMARC.Derived, doc.DMARC.DerivedDKIM, doc.DMARC.DerivedSPF, tt.pass)
 		}
 		if doc.Auth.DKIM.Domains != nil || doc.DMARC.Override.Types != nil {
 			t.Error("empty lists must be absent")

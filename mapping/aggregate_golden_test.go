@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/dmarc-agent/dmarc-agent/enrich/verdict"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/report/aggregate"
 	"github.com/dmarc-agent/dmarc-agent/report/decode"
@@ -25,6 +28,8 @@ type line struct {
 	Kind     mapping.Kind          `json:"kind,omitempty"`
 	Rejected string                `json:"rejected,omitempty"`
 	Reason   string                `json:"reason,omitempty"`
+	// Repairs are the container repairs of the report named by Part.
+	Repairs []string `json:"repairs,omitempty"`
 }
 
 type outcome struct {
@@ -58,15 +63,26 @@ func ingest(t *testing.T, r *bytes.Reader, name string) outcome {
 				b = mapping.NewAggregateBuilder("", rep)
 			}
 			doc, index, id := b.Build(rec)
+			verdict.Derive(doc) // as the pipeline does
 			docs = append(docs, line{Index: index, ID: id, Doc: doc})
 			msgs += rec.Count
 			return nil
 		})
+		if err == nil {
+			// As the pipeline: read to the end, where gzip checks its
+			// checksum and container repairs are found.
+			if _, derr := io.Copy(io.Discard, p.Body); derr != nil {
+				err = fmt.Errorf("reading the rest of the report: %w", derr)
+			}
+		}
 		if err != nil {
 			reject(p.Name, err.Error())
 			return nil
 		}
 		o.lines = append(o.lines, docs...)
+		if r := p.Repairs(); r != nil {
+			o.lines = append(o.lines, line{Part: p.Name, Repairs: r})
+		}
 		o.reports++
 		o.docs += len(docs)
 		o.messages += msgs
@@ -142,9 +158,35 @@ var fixtures = []struct {
 	{"no-report-id.xml", 0, 0, 0, []string{"no-report-id.xml: missing report_id"}, "", "", ""},
 	{"no-records.xml", 0, 0, 0, []string{"no-records.xml: no records"}, "", "", ""},
 	{"begin-after-end.xml", 0, 0, 0, []string{"begin-after-end.xml: date_range begin 2023-11-15T23:59:59Z is after end 2023-11-15T00:00:00Z"}, "", "", ""},
-	{"bad-source-ip.xml", 0, 0, 0, []string{`bad-source-ip.xml: record 1: invalid source_ip "192.0.2.256"`}, "", "", ""},
+	{"bad-source-ip.xml", 1, 1, 1, nil, "", "dmarc-aggregate-2023.11", "rfc7489"},
 	{"missing-count.xml", 0, 0, 0, []string{"missing-count.xml: record 1: missing count"}, "", "", ""},
 	{"truncated.xml", 0, 0, 0, []string{"truncated.xml: XML truncated: end of input inside <dkim>"}, "", "", ""},
+
+	// What real receivers send (issue 14): read, with what was repaired.
+	// The small report repaired in any container keeps its ids.
+	{"gzip-trailing-crlf.xml.gz", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"gzip-trailing-zeros.xml.gz", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"gzip-two-members.xml.gz", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"gzip-trailing.eml", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"gzip-trailing.zip", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"xs-schema.xml", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"xs-schema.xml.gz", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"xs-schema.zip", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"xs-schema.eml", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"stray-element.xml", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"data-range.xml", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"data-range.xml.gz", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"data-range.zip", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"data-range.eml", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"version-0.1.xml", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "draft"},
+	{"version-0.xml", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "draft"},
+	{"unterminated.eml", 1, 1, 1, nil, "small", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"unterminated-truncated.eml", 0, 0, 0, []string{"unterminated-truncated.eml/tiny.xml.gz: reading report: truncated gzip data: unexpected EOF"}, "", "", ""},
+	{"epoch-1970.xml", 1, 1, 1, nil, "", "dmarc-aggregate-1970.01", "rfc7489"},
+	{"odd-source-ips.xml", 1, 5, 17, nil, "odd", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"odd-source-ips.xml.gz", 1, 5, 17, nil, "odd", "dmarc-aggregate-2023.11", "rfc7489"},
+	{"no-policy-dkim.xml", 1, 5, 21, nil, "old", "dmarc-aggregate-2023.11", "draft"},
+	{"no-policy-dkim.eml", 1, 5, 21, nil, "old", "dmarc-aggregate-2023.11", "draft"},
 }
 
 func TestAggregateGolden(t *testing.T) {

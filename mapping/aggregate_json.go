@@ -35,6 +35,7 @@ func (d *AggregateDoc) AppendJSON(dst []byte) ([]byte, error) {
 	r.strsOmit(`"errors":`, m.Errors)
 	r.strOmit(`"generator":`, m.Generator)
 	r.str(`"schema":`, m.Schema)
+	r.strsOmit(`"repairs":`, m.Repairs)
 	o.close(r)
 
 	p := o.open(`"policy":`)
@@ -65,7 +66,9 @@ func (d *AggregateDoc) AppendJSON(dst []byte) ([]byte, error) {
 	dm := o.open(`"dmarc":`)
 	dm.strOmit(`"dkim":`, d.DMARC.DKIM)
 	dm.strOmit(`"spf":`, d.DMARC.SPF)
-	dm.bool(`"pass":`, d.DMARC.Pass)
+	if d.DMARC.Pass != nil {
+		dm.bool(`"pass":`, *d.DMARC.Pass)
+	}
 	if ov := &d.DMARC.Override; ov.Types != nil || ov.Comments != nil { // omitzero
 		x := dm.open(`"override":`)
 		x.strsOmit(`"types":`, ov.Types)
@@ -73,6 +76,11 @@ func (d *AggregateDoc) AppendJSON(dst []byte) ([]byte, error) {
 		dm.close(x)
 	}
 	dm.strOmit(`"verdict":`, d.DMARC.Verdict)
+	if d.DMARC.Derived {
+		dm.bool(`"derived":`, true)
+	}
+	dm.strOmit(`"derived_dkim":`, d.DMARC.DerivedDKIM)
+	dm.strOmit(`"derived_spf":`, d.DMARC.DerivedSPF)
 	o.close(dm)
 
 	id := o.open(`"identifiers":`)
@@ -99,6 +107,7 @@ func (d *AggregateDoc) AppendJSON(dst []byte) ([]byte, error) {
 		a.close(x)
 	}
 	o.close(a)
+	o.strsOmit(`"warnings":`, d.Warnings)
 	return append(o.b, '}'), nil
 }
 
@@ -106,6 +115,7 @@ func (d *AggregateDoc) AppendJSON(dst []byte) ([]byte, error) {
 // parent's buffer.
 func (s *Source) appendJSON(parent jsonObj, k string) ([]byte, error) {
 	o := parent.open(k)
+	o.strOmit(`"address":`, s.Address)
 	o.strOmit(`"ip":`, s.IP)
 	o.strOmit(`"domain":`, s.Domain)
 	o.strOmit(`"base_domain":`, s.BaseDomain)

@@ -165,14 +165,16 @@ func fillAll(d *mapping.AggregateDoc, s string) {
 	ss := []string{s, s + s}
 	pct := 42
 	d.Report = mapping.ReportMeta{OrgName: s, OrgEmail: s, ExtraContactInfo: s, ID: s, Begin: d.Report.Begin, End: d.Report.End,
-		Errors: ss, Generator: s, Schema: s}
+		Errors: ss, Generator: s, Schema: s, Repairs: ss}
 	d.Policy = mapping.PolicyPublished{Domain: s, ADKIM: s, ASPF: s, P: s, SP: s, NP: s, Pct: &pct, FO: s, Testing: s, DiscoveryMethod: s}
-	d.Source = mapping.Source{IP: s, Domain: s, BaseDomain: s,
+	d.Source = mapping.Source{Address: s, IP: s, Domain: s, BaseDomain: s,
 		Geo:    &mapping.Geo{CountryISOCode: s, CountryName: s, RegionName: s, CityName: s, Location: &mapping.GeoPoint{Lat: -1.5, Lon: 179.99999}},
 		AS:     &mapping.AS{Number: math.MaxUint32, Organization: &mapping.Organization{Name: s}},
 		Sender: &mapping.Sender{Name: s, Type: s, MatchedBy: s}}
 	d.Message = mapping.AggMessage{Count: math.MaxInt64, Disposition: s}
-	d.DMARC = mapping.DMARCResult{DKIM: s, SPF: s, Pass: true, Override: mapping.Override{Types: ss, Comments: ss}, Verdict: s}
+	d.DMARC = mapping.DMARCResult{DKIM: s, SPF: s, Pass: mapping.PassOf(true), Override: mapping.Override{Types: ss, Comments: ss}, Verdict: s,
+		Derived: true, DerivedDKIM: s, DerivedSPF: s}
+	d.Warnings = ss
 	d.Identifiers = mapping.Identifiers{HeaderFrom: s, EnvelopeFrom: s, EnvelopeTo: s}
 	d.Auth = mapping.Auth{DKIM: mapping.AuthDKIM{Domains: ss, Selectors: ss, Results: ss, HumanResults: ss},
 		SPF: mapping.AuthSPF{Domains: ss, Scopes: ss, Results: ss, HumanResults: ss}}
@@ -236,14 +238,14 @@ func randomDoc(r *rand.Rand) *mapping.AggregateDoc {
 	}
 	d := &mapping.AggregateDoc{Timestamp: tm()}
 	d.Report = mapping.ReportMeta{OrgName: str(), OrgEmail: str(), ExtraContactInfo: str(), ID: str(), Begin: tm(), End: tm(),
-		Errors: strs(), Generator: str(), Schema: str()}
+		Errors: strs(), Generator: str(), Schema: str(), Repairs: strs()}
 	d.Policy = mapping.PolicyPublished{Domain: str(), ADKIM: str(), ASPF: str(), P: str(), SP: str(), NP: str(),
 		FO: str(), Testing: str(), DiscoveryMethod: str()}
 	if r.IntN(2) == 0 {
 		pct := r.IntN(300) - 100
 		d.Policy.Pct = &pct
 	}
-	d.Source = mapping.Source{IP: str(), Domain: str(), BaseDomain: str()}
+	d.Source = mapping.Source{Address: str(), IP: str(), Domain: str(), BaseDomain: str()}
 	if r.IntN(2) == 0 {
 		d.Source.Geo = &mapping.Geo{CountryISOCode: str(), CountryName: str(), RegionName: str(), CityName: str()}
 		if r.IntN(2) == 0 {
@@ -260,8 +262,10 @@ func randomDoc(r *rand.Rand) *mapping.AggregateDoc {
 		d.Source.Sender = &mapping.Sender{Name: str(), Type: str(), MatchedBy: str()}
 	}
 	d.Message = mapping.AggMessage{Count: r.Int64() - math.MaxInt64/2, Disposition: str()}
-	d.DMARC = mapping.DMARCResult{DKIM: str(), SPF: str(), Pass: r.IntN(2) == 0,
-		Override: mapping.Override{Types: strs(), Comments: strs()}, Verdict: str()}
+	d.DMARC = mapping.DMARCResult{DKIM: str(), SPF: str(), Pass: []*bool{nil, mapping.PassOf(true), mapping.PassOf(false)}[r.IntN(3)],
+		Override: mapping.Override{Types: strs(), Comments: strs()}, Verdict: str(),
+		Derived: r.IntN(2) == 0, DerivedDKIM: str(), DerivedSPF: str()}
+	d.Warnings = strs()
 	d.Identifiers = mapping.Identifiers{HeaderFrom: str(), EnvelopeFrom: str(), EnvelopeTo: str()}
 	d.Auth.DKIM = mapping.AuthDKIM{Domains: strs(), Selectors: strs(), Results: strs(), HumanResults: strs()}
 	d.Auth.SPF = mapping.AuthSPF{Domains: strs(), Scopes: strs(), Results: strs(), HumanResults: strs()}
@@ -290,12 +294,13 @@ func FuzzAppendJSON(f *testing.F) {
 		tm := time.Unix(sec, nsec).In(time.FixedZone("F", zone))
 		pct := int(count % 1000)
 		d := &mapping.AggregateDoc{Timestamp: tm,
-			Report:  mapping.ReportMeta{OrgName: s1, ID: s2, Begin: tm.UTC(), End: tm, Errors: []string{s3, s1}, Schema: s3},
-			Policy:  mapping.PolicyPublished{Domain: s2, P: s1, Pct: &pct},
-			Source:  mapping.Source{IP: s3, Geo: &mapping.Geo{CityName: s1, Location: &mapping.GeoPoint{Lat: lat, Lon: -lat}}, AS: &mapping.AS{Number: asn}},
-			Message: mapping.AggMessage{Count: count, Disposition: s2},
-			DMARC:   mapping.DMARCResult{Override: mapping.Override{Comments: []string{s1}}, Verdict: s3},
-			Auth:    mapping.Auth{SPF: mapping.AuthSPF{Domains: []string{s2}, Results: []string{s3}}},
+			Report:   mapping.ReportMeta{OrgName: s1, ID: s2, Begin: tm.UTC(), End: tm, Errors: []string{s3, s1}, Schema: s3, Repairs: []string{s2}},
+			Policy:   mapping.PolicyPublished{Domain: s2, P: s1, Pct: &pct},
+			Source:   mapping.Source{Address: s1, IP: s3, Geo: &mapping.Geo{CityName: s1, Location: &mapping.GeoPoint{Lat: lat, Lon: -lat}}, AS: &mapping.AS{Number: asn}},
+			Message:  mapping.AggMessage{Count: count, Disposition: s2},
+			DMARC:    mapping.DMARCResult{Override: mapping.Override{Comments: []string{s1}}, Verdict: s3, DerivedSPF: s2},
+			Warnings: []string{s3},
+			Auth:     mapping.Auth{SPF: mapping.AuthSPF{Domains: []string{s2}, Results: []string{s3}}},
 		}
 		checkSameJSON(t, d)
 	})

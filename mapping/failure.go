@@ -30,7 +30,12 @@ type FailureInfo struct {
 	Incidents         int64     `json:"incidents,omitempty"`
 	OriginalMailFrom  string    `json:"original_mail_from,omitempty"`
 	// OriginalRcptTo holds keyed hashes unless store_recipients is on.
-	OriginalRcptTo []string `json:"original_rcpt_to,omitempty"`
+	OriginalRcptTo     []string `json:"original_rcpt_to,omitempty"`
+	OriginalEnvelopeID string   `json:"original_envelope_id,omitempty"`
+	ReportedURI        []string `json:"reported_uri,omitempty"`
+	// Repairs lists what was repaired to read the report:
+	// feedback_outside_report, text_report_layout.
+	Repairs []string `json:"repairs,omitempty"`
 }
 
 // FailureIdentifiers are the domains of the failed message, as in aggregate
@@ -60,9 +65,10 @@ type FailureAuth struct {
 
 // FailureDKIM is the DKIM-* fields.
 type FailureDKIM struct {
-	Domain   string `json:"domain,omitempty"`
-	Identity string `json:"identity,omitempty"`
-	Selector string `json:"selector,omitempty"`
+	// Domain lists every DKIM-Domain value (repeated fields and lists).
+	Domain   []string `json:"domain,omitempty"`
+	Identity string   `json:"identity,omitempty"`
+	Selector string   `json:"selector,omitempty"`
 	// The canonicalized header and body (base64) hold the original headers
 	// and body; only with store_body.
 	CanonicalizedHeader string `json:"canonicalized_header,omitempty"`
@@ -105,17 +111,20 @@ func BuildFailure(prefix string, rep *failure.Report, cfg failure.Config) (doc *
 	doc = &FailureDoc{
 		Timestamp: rep.Time(),
 		Failure: FailureInfo{
-			FeedbackType:      rep.FeedbackType,
-			Format:            rep.Format,
-			Version:           rep.Version,
-			AuthFailure:       rep.AuthFailure,
-			IdentityAlignment: rep.IdentityAlignment,
-			DeliveryResult:    rep.DeliveryResult,
-			ReportedDomain:    rep.ReportedDomain,
-			ArrivalDate:       rep.ArrivalDate.UTC(),
-			Incidents:         rep.Incidents,
-			OriginalMailFrom:  rep.OriginalMailFrom,
-			OriginalRcptTo:    failureList(rcpt),
+			FeedbackType:       rep.FeedbackType,
+			Format:             rep.Format,
+			Version:            rep.Version,
+			AuthFailure:        rep.AuthFailure,
+			IdentityAlignment:  rep.IdentityAlignment,
+			DeliveryResult:     rep.DeliveryResult,
+			ReportedDomain:     rep.ReportedDomain,
+			ArrivalDate:        rep.ArrivalDate.UTC(),
+			Incidents:          rep.Incidents,
+			OriginalMailFrom:   rep.OriginalMailFrom,
+			OriginalRcptTo:     failureList(rcpt),
+			OriginalEnvelopeID: rep.OriginalEnvelopeID,
+			ReportedURI:        rep.ReportedURI,
+			Repairs:            rep.Repairs,
 		},
 		Source: Source{IP: rep.SourceIP.String()},
 		Identifiers: FailureIdentifiers{
@@ -132,7 +141,7 @@ func BuildFailure(prefix string, rep *failure.Report, cfg failure.Config) (doc *
 		},
 		Auth: FailureAuth{
 			Results: rep.AuthenticationResults,
-			DKIM:    FailureDKIM{Domain: rep.DKIMDomain, Identity: rep.DKIMIdentity, Selector: rep.DKIMSelector},
+			DKIM:    FailureDKIM{Domain: rep.DKIMDomains, Identity: rep.DKIMIdentity, Selector: rep.DKIMSelector},
 			SPF:     FailureSPF{DNS: rep.SPFDNS},
 		},
 		Reporter: Reporter{MTA: rep.ReportingMTA, UserAgent: rep.UserAgent, Email: rep.ReportFrom, Domain: rep.ReporterDomain()},

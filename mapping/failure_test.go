@@ -38,7 +38,8 @@ func failureFixture(t *testing.T, name string) []byte {
 // default (private) configuration and compares every field, the index and
 // the id with testdata/failure/<fixture>.json.
 func TestFailureGolden(t *testing.T) {
-	for _, name := range []string{"arf_rfc822.eml", "arf_headers.eml", "arf_rfc9991.eml", "text_only.eml", "mbox_first.mbox", "forwarded.eml"} {
+	for _, name := range []string{"arf_rfc822.eml", "arf_headers.eml", "arf_rfc9991.eml", "text_only.eml", "mbox_first.mbox", "forwarded.eml",
+		"mixed_base64.eml", "mixed_qp.eml", "report_qp.eml", "exim_text.eml", "domino_forward.eml"} {
 		t.Run(name, func(t *testing.T) {
 			doc, index, id := BuildFailure("dmarc", parseFailure(t, failureFixture(t, name)), failure.DefaultConfig())
 			checkGolden(t, "testdata/failure/"+name+".json", []golden{{index, id, mustJSON(t, doc)}})

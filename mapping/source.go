@@ -3,6 +3,9 @@ package mapping
 // Source describes the IP address that sent mail, as reported, plus what
 // enrichment learnt about it. It is shared by aggregate and failure documents.
 type Source struct {
+	// Address is the source as written when it is not an IP address (ECS
+	// source.address); IP is then absent.
+	Address    string  `json:"address,omitempty"`
 	IP         string  `json:"ip,omitempty"`
 	Domain     string  `json:"domain,omitempty"`      // PTR name
 	BaseDomain string  `json:"base_domain,omitempty"` // registered domain of the PTR name (ICANN PSL)

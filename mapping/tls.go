@@ -27,12 +27,15 @@ type TLSReport struct {
 	ContactInfo string    `json:"contact_info,omitempty"`
 	Begin       time.Time `json:"begin"`
 	End         time.Time `json:"end"`
+	// Repairs lists what was repaired to read the report or this policy:
+	// datetime_without_zone, policy_domain_inferred, policy_domain_missing.
+	Repairs []string `json:"repairs,omitempty"`
 }
 
 // TLSPolicy is the policy the sender applied.
 type TLSPolicy struct {
-	Type    string   `json:"type,omitempty"` // sts | tlsa | no-policy-found
-	Domain  string   `json:"domain"`
+	Type    string   `json:"type,omitempty"`   // sts | tlsa | no-policy-found
+	Domain  string   `json:"domain,omitempty"` // absent when the report gives none
 	Strings []string `json:"strings,omitempty"`
 	MXHost  []string `json:"mx_host,omitempty"`
 }
@@ -81,6 +84,7 @@ func BuildTLS(prefix string, rep *tlsrpt.Report) []TLSEntry {
 				Report: TLSReport{
 					OrgName: rep.OrgName, ID: rep.ReportID, ContactInfo: rep.ContactInfo,
 					Begin: rep.Start.UTC(), End: rep.End.UTC(),
+					Repairs: tlsRepairs(rep.Repairs, p.Repairs),
 				},
 				Policy:  TLSPolicy{Type: p.Type, Domain: p.Domain, Strings: p.Strings, MXHost: p.MXHosts},
 				Summary: TLSSummary{Successful: p.Successful, Failed: p.Failed, Total: p.Successful + p.Failed},
@@ -106,4 +110,11 @@ func BuildTLS(prefix string, rep *tlsrpt.Report) []TLSEntry {
 		out = append(out, TLSEntry{Doc: doc, Index: index, ID: id})
 	}
 	return out
+}
+
+func tlsRepairs(report, policy []string) []string {
+	if len(report)+len(policy) == 0 {
+		return nil
+	}
+	return append(append([]string(nil), report...), policy...)
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/report/tlsrpt"
 )
 
-var tlsFixtures = []string{"tls_ok.json", "tls_failures.json", "tls_freetext.json"}
+var tlsFixtures = []string{"tls_ok.json", "tls_failures.json", "tls_freetext.json", "tls_zoneless.json", "tls_no_policy_domain.json", "tls_only_no_domain.json"}
 
 func parseTLS(t *testing.T, name string) *tlsrpt.Report {
 	t.Helper()

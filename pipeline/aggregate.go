@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/dmarc-agent/dmarc-agent/enrich/verdict"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/report/aggregate"
 )
@@ -28,9 +29,13 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 		if b == nil {
 			b = mapping.NewAggregateBuilder(p.d.Prefix, rep)
 			date = rep.Metadata.Begin
+			for _, k := range rep.Repairs {
+				res.addRepair(k, 1)
+			}
 		}
 		bd := sink.slot()
 		bd.index, bd.id = b.BuildInto(&bd.doc, rec)
+		verdict.Derive(&bd.doc) // what policy_evaluated does not say
 		if err := sink.added(); err != nil {
 			return internalError{err}
 		}

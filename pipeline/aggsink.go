@@ -155,6 +155,7 @@ func (s *aggSink) flush(batch []builtDoc) error {
 			return err
 		}
 		s.res.Documents++
+		s.res.noteID(bd.id)
 		s.res.addAggregate(&bd.doc)
 	}
 	return nil

@@ -95,6 +95,9 @@ func (p *Pipeline) record(src, id string, res *Result) {
 				m.Documents.WithLabelValues(string(k)).Add(float64(n))
 			}
 			m.ReportMessages.Add(float64(res.Messages))
+			for k, n := range res.Repairs {
+				m.Repairs.WithLabelValues(k).Add(float64(n))
+			}
 			m.Written.WithLabelValues("indexed").Add(float64(res.Output.Indexed))
 			m.Written.WithLabelValues("duplicate").Add(float64(res.Output.Duplicates))
 			m.Written.WithLabelValues("failed").Add(float64(len(res.Output.Failed)))

@@ -10,6 +10,7 @@ type Metrics struct {
 	Written        *prometheus.CounterVec // output results: indexed, duplicate, failed
 	Rejected       *prometheus.CounterVec // rejected inputs by reason class
 	ReportMessages prometheus.Counter     // sum of message counts in aggregate records
+	Repairs        *prometheus.CounterVec // repaired or flagged reports (records for record warnings), by kind
 }
 
 // NewMetrics registers the counters on reg (nil: not registered).
@@ -27,9 +28,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Rejected inputs (containers, reports, messages), by reason class."}, []string{"reason"}),
 		ReportMessages: prometheus.NewCounter(prometheus.CounterOpts{Name: "dmarc_agent_report_messages_total",
 			Help: "Sum of the message counts of delivered aggregate records."}),
+		Repairs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_report_repairs_total",
+			Help: "Delivered reports that needed a repair or got a flag, by kind (records for the record warnings invalid_source_ip and missing_source_ip, policies for the SMTP TLS policy_domain_* kinds). mapping/FIELDS.md lists the kinds."}, []string{"kind"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Messages, m.Reports, m.Documents, m.Written, m.Rejected, m.ReportMessages)
+		reg.MustRegister(m.Messages, m.Reports, m.Documents, m.Written, m.Rejected, m.ReportMessages, m.Repairs)
 	}
 	return m
 }

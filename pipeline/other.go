@@ -17,6 +17,9 @@ func (p *Pipeline) parseFailure(ctx context.Context, pr *Prepared, body io.Reade
 	if err != nil {
 		return time.Time{}, err
 	}
+	for _, k := range rep.Repairs {
+		res.addRepair(k, 1)
+	}
 	doc, index, id := mapping.BuildFailure(p.d.Prefix, rep, p.d.Failure)
 	if p.d.Enricher != nil {
 		p.d.Enricher.Sources(ctx, []*mapping.Source{&doc.Source})
@@ -29,6 +32,14 @@ func (p *Pipeline) parseTLS(_ context.Context, pr *Prepared, body io.Reader, res
 	rep, err := tlsrpt.Parse(body)
 	if err != nil {
 		return time.Time{}, err
+	}
+	for _, k := range rep.Repairs {
+		res.addRepair(k, 1)
+	}
+	for _, pol := range rep.Policies {
+		for _, k := range pol.Repairs {
+			res.addRepair(k, 1)
+		}
 	}
 	var date time.Time
 	for _, e := range mapping.BuildTLS(p.d.Prefix, rep) {
@@ -49,5 +60,6 @@ func (p *Pipeline) spoolDoc(pr *Prepared, res *Result, index, id string, doc any
 		return internalError{err}
 	}
 	res.Documents++
+	res.noteID(id)
 	return nil
 }

@@ -162,6 +162,13 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 		p.d.ArchiveFault.Set(werr)
 		return internalError{werr}
 	}
+	if err == nil && part.Repairs != nil {
+		// Container repairs (bytes after a gzip member, a missing closing
+		// MIME boundary) are only known once the payload was read whole.
+		for _, k := range part.Repairs() {
+			partRes.addRepair(k, 1)
+		}
+	}
 	if err != nil {
 		if aw != nil {
 			aw.Abort()
@@ -182,6 +189,7 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 	}
 	partRes.Reports = map[mapping.Kind]int{part.Kind: 1}
 	partRes.docsByKind = map[mapping.Kind]int{part.Kind: partRes.Documents}
+	partRes.Copies = []ReportCopy{partRes.copyOf(part.Kind)}
 	pr.result.merge(&partRes)
 	if aw != nil {
 		pr.archives = append(pr.archives, pendingArchive{aw, part.Kind, date})

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"cmp"
+	"hash"
 	"slices"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
@@ -30,15 +31,18 @@ type Result struct {
 	Rejected []Rejection
 	Output   output.Result
 	Domains  map[string]*DomainStats
+	// Warnings counts aggregate records kept despite a problem (an
+	// unreadable source_ip): their documents carry warnings.
+	Warnings int
+	// Repairs counts what was repaired or flagged, by kind: reports for
+	// report and container repairs, records for record warnings.
+	Repairs map[string]int
+	// Copies has one entry per valid report, so that a run summary can
+	// count a report that arrived in several containers once.
+	Copies []ReportCopy
 
 	docsByKind map[mapping.Kind]int
-}
-
-// DomainStats summarises aggregate records of one policy domain.
-type DomainStats struct {
-	Messages int64
-	Passed   int64
-	failing  map[string]int64 // source IP -> failing messages, bounded
+	ids        hash.Hash // of the ids of the report's documents, while it is parsed
 }
 
 // maxTracked bounds the failing sources kept per domain; when it is reached
@@ -104,10 +108,21 @@ func (r *Result) addAggregate(doc *mapping.AggregateDoc) {
 		r.Domains[doc.Policy.Domain] = d
 	}
 	d.Messages += doc.Message.Count
-	if doc.DMARC.Pass {
+	switch {
+	case doc.DMARC.Passed():
 		d.Passed += doc.Message.Count
-	} else {
-		d.addFailing(doc.Source.IP, doc.Message.Count)
+	case doc.DMARC.Pass != nil: // unknown is neither passing nor failing
+		src := doc.Source.IP
+		if src == "" {
+			src = doc.Source.Address
+		}
+		d.addFailing(src, doc.Message.Count)
+	}
+	if len(doc.Warnings) > 0 {
+		r.Warnings++
+		for _, w := range doc.Warnings {
+			r.addRepair(w, 1)
+		}
 	}
 }
 
@@ -127,6 +142,11 @@ func (r *Result) merge(o *Result) {
 		r.docsByKind[k] += n
 	}
 	r.Messages += o.Messages
+	r.Warnings += o.Warnings
+	for k, n := range o.Repairs {
+		r.addRepair(k, n)
+	}
+	r.Copies = append(r.Copies, o.Copies...)
 	r.Rejected = append(r.Rejected, o.Rejected...)
 	r.Output.Add(o.Output)
 	if len(o.Domains) > 0 && r.Domains == nil {

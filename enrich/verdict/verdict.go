@@ -32,6 +32,9 @@ const (
 	RuleStrictAlignment       Rule = "strict-alignment" // authenticated as the same organisation, failed strict mode
 	RuleProviderIdentity      Rule = "provider-identity"
 	RuleUnknown               Rule = "unknown-source"
+	// RulePassUnknown: DMARC pass is neither reported nor derivable; the
+	// verdict is left empty.
+	RulePassUnknown Rule = "pass-unknown"
 )
 
 // bulk are sender types that send on behalf of their customers and do not
@@ -44,7 +47,8 @@ var bulk = map[string]bool{
 // networks are sender types that say where an address is, not who sends.
 var networks = map[string]bool{senders.TypeISP: true, senders.TypeHosting: true}
 
-// Decide classifies doc; sender is the matched sender or nil.
+// Decide classifies doc; sender is the matched sender or nil. Call Derive
+// first. The verdict is "" when DMARC pass cannot be known.
 func Decide(doc *mapping.AggregateDoc, sender *senders.Entry) (string, Rule) {
 	from := psl.Normalize(doc.Identifiers.HeaderFrom)
 	if from == "" {
@@ -61,8 +65,13 @@ func Decide(doc *mapping.AggregateDoc, sender *senders.Entry) (string, Rule) {
 	if sender != nil && sender.Type == senders.TypeForwarder {
 		return Forwarded, RuleKnownForwarder
 	}
-	dkimAligned, spfAligned := is(doc.DMARC.DKIM, "pass"), is(doc.DMARC.SPF, "pass")
-	if doc.DMARC.Pass || dkimAligned || spfAligned {
+	dkimAligned := is(doc.DMARC.DKIM, "pass") || is(doc.DMARC.DerivedDKIM, "pass")
+	spfAligned := is(doc.DMARC.SPF, "pass") || is(doc.DMARC.DerivedSPF, "pass")
+	if doc.DMARC.Pass == nil && !dkimAligned && !spfAligned {
+		// Neither reported nor derivable: no verdict rather than a guess.
+		return "", RulePassUnknown
+	}
+	if doc.DMARC.Passed() || dkimAligned || spfAligned {
 		if dkimAligned && !spfAligned && spfBroken(doc.Auth.SPF) && !vouched && (sender == nil || !bulk[sender.Type]) {
 			return Forwarded, RuleForwardingSignature
 		}

@@ -29,7 +29,7 @@ func (r rec) doc() *mapping.AggregateDoc {
 		d.Identifiers.HeaderFrom = ""
 	}
 	d.Identifiers.EnvelopeFrom = r.envelopeFrom
-	d.DMARC.Pass, d.DMARC.DKIM, d.DMARC.SPF = r.pass, r.dkim, r.spf
+	d.DMARC.Pass, d.DMARC.DKIM, d.DMARC.SPF = mapping.PassOf(r.pass), r.dkim, r.spf
 	d.DMARC.Override.Types = r.overrides
 	d.Auth.DKIM.Domains, d.Auth.DKIM.Results = r.dkimD, r.dkimR
 	d.Auth.SPF.Domains, d.Auth.SPF.Results = r.spfD, r.spfR

@@ -23,12 +23,28 @@ type summary struct {
 	ReportFile  string // report.html written beside the NDJSON files
 	total       pipeline.Result
 	openSearch  bool
+	// seen holds the key of every report counted: the same report that
+	// arrives in several containers (xml, gz, zip, mail) in one run is
+	// written once (its ids are the same) and counted once.
+	seen    map[[32]byte]bool
+	skipped int // copies of reports already counted
 }
 
 func newSummary(openSearch bool) *summary { return &summary{openSearch: openSearch} }
 
 func (s *summary) add(res pipeline.Result) {
-	s.total.Merge(res)
+	if s.seen == nil {
+		s.seen = map[[32]byte]bool{}
+	}
+	for _, c := range res.Copies {
+		if s.seen[c.Key] {
+			s.skipped++
+			continue
+		}
+		s.seen[c.Key] = true
+		s.total.AddCopy(c)
+	}
+	s.total.Output.Add(res.Output)
 	s.Rejected = append(s.Rejected, res.Rejected...)
 	if res.Outcome.Err != nil && !res.Outcome.Rejected() {
 		s.Fatal = append(s.Fatal, oneLine(res.Outcome.Err.Error()))
@@ -47,10 +63,17 @@ func (s *summary) exitCode(ctx context.Context) int {
 
 // jsonSummary is the --summary json object.
 type jsonSummary struct {
-	Files      int                   `json:"files"`
-	Reports    map[string]int        `json:"reports"`
-	Documents  int                   `json:"documents"`
-	Messages   int64                 `json:"messages"`
+	Files     int            `json:"files"`
+	Reports   map[string]int `json:"reports"`
+	Documents int            `json:"documents"`
+	Messages  int64          `json:"messages"`
+	// SkippedCopies counts reports not counted again because the same
+	// report (same documents) was already counted in this run.
+	SkippedCopies int `json:"skipped_copies"`
+	// Warnings counts aggregate records kept despite a problem (an
+	// unreadable source_ip); Repairs counts what was repaired, by kind.
+	Warnings   int                   `json:"warnings"`
+	Repairs    map[string]int        `json:"repairs,omitempty"`
 	Indexed    *int                  `json:"indexed,omitempty"`
 	Duplicates *int                  `json:"duplicates,omitempty"`
 	Failed     *int                  `json:"failed,omitempty"`
@@ -77,14 +100,17 @@ const topFailing = 5
 
 func (s *summary) toJSON() jsonSummary {
 	j := jsonSummary{
-		Files:     s.Files,
-		Reports:   map[string]int{string(mapping.KindAggregate): 0},
-		Documents: s.total.Documents,
-		Messages:  s.total.Messages,
-		Rejected:  s.Rejected,
-		Errors:    s.Fatal,
-		Domains:   map[string]domainJSON{},
-		Report:    s.ReportFile,
+		Files:         s.Files,
+		Reports:       map[string]int{string(mapping.KindAggregate): 0},
+		Documents:     s.total.Documents,
+		Messages:      s.total.Messages,
+		SkippedCopies: s.skipped,
+		Warnings:      s.total.Warnings,
+		Repairs:       s.total.Repairs,
+		Rejected:      s.Rejected,
+		Errors:        s.Fatal,
+		Domains:       map[string]domainJSON{},
+		Report:        s.ReportFile,
 	}
 	if j.Rejected == nil {
 		j.Rejected = []pipeline.Rejection{}
@@ -127,6 +153,20 @@ func (s *summary) print(w io.Writer, format string) error {
 		fmt.Fprintf(&b, " (%s)", strings.Join(kinds, ", "))
 	}
 	fmt.Fprintf(&b, "   documents: %d   messages: %d\n", j.Documents, j.Messages)
+	if j.SkippedCopies > 0 {
+		fmt.Fprintf(&b, "skipped: %d copies of reports already counted (same report in another file or container)\n", j.SkippedCopies)
+	}
+	if j.Warnings > 0 {
+		fmt.Fprintf(&b, "warnings: %d records kept despite a problem (see the documents' warnings)\n", j.Warnings)
+	}
+	if len(j.Repairs) > 0 {
+		kinds := make([]string, 0, len(j.Repairs))
+		for k, n := range j.Repairs {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+		}
+		slices.Sort(kinds)
+		fmt.Fprintf(&b, "repaired: %s\n", strings.Join(kinds, ", "))
+	}
 	if s.openSearch {
 		fmt.Fprintf(&b, "opensearch: indexed %d, duplicates %d, failed %d\n", *j.Indexed, *j.Duplicates, *j.Failed)
 	}
@@ -144,7 +184,11 @@ func (s *summary) print(w io.Writer, format string) error {
 		if len(d.TopFailing) > 0 {
 			tops := make([]string, 0, len(d.TopFailing))
 			for _, t := range d.TopFailing {
-				tops = append(tops, fmt.Sprintf("%s (%d)", t.IP, t.Messages))
+				ip := t.IP
+				if ip == "" {
+					ip = "no source_ip" // records kept without a source
+				}
+				tops = append(tops, fmt.Sprintf("%s (%d)", ip, t.Messages))
 			}
 			fmt.Fprintf(&b, "; top failing sources: %s", strings.Join(tops, ", "))
 		}

@@ -34,7 +34,7 @@ func aggDocs(tb testing.TB, prefix string, n int) ([]output.Doc, []mapping.Aggre
 				AS:     &mapping.AS{Number: 15169, Organization: &mapping.Organization{Name: "Google LLC"}},
 				Sender: &mapping.Sender{Name: "Google Workspace", Type: "email_provider", MatchedBy: "asn"}},
 			Message:     mapping.AggMessage{Count: int64(i%7 + 1), Disposition: "none"},
-			DMARC:       mapping.DMARCResult{DKIM: "pass", SPF: "fail", Pass: true, Verdict: "forwarded"},
+			DMARC:       mapping.DMARCResult{DKIM: "pass", SPF: "fail", Pass: mapping.PassOf(true), Verdict: "forwarded"},
 			Identifiers: mapping.Identifiers{HeaderFrom: "example.com"},
 			Auth: mapping.Auth{
 				DKIM: mapping.AuthDKIM{Domains: []string{"example.com"}, Selectors: []string{"s1"}, Results: []string{"pass"}},

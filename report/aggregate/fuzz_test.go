@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -42,11 +43,28 @@ func FuzzParse(f *testing.F) {
 	f.Add(synthReport(3, "seed"))
 	f.Add([]byte(strings.Replace(rfc7489Doc, `encoding="UTF-8"`, `encoding="ISO-8859-1"`, 1)))
 	f.Add([]byte(`<!DOCTYPE feedback [<!ENTITY a "b">]><feedback>&a;</feedback>`))
+	// What real receivers send: wrapped, misspelt, old dates, odd sources.
+	f.Add([]byte(strings.Replace(rfc7489Doc, "<feedback>", "<xs:schema><feedback>", 1)))
+	f.Add([]byte(strings.NewReplacer("<date_range>", "<data_range>", "</date_range>", "</data_range>", "1700006400", "100").Replace(rfc7489Doc)))
+	f.Add([]byte(strings.Replace(rfc7489Doc, "<source_ip>198.51.100.7</source_ip>", "<source_ip>010.001.002.003</source_ip>", 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n, err := Parse(bytes.NewReader(data), func(rep *Report, rec *Record) error {
 			m := rep.Metadata
-			if m.ReportID == "" || rep.Policy.Domain == "" || m.Begin.After(m.End) || !rec.SourceIP.IsValid() || rec.Count < 0 {
+			if m.ReportID == "" || rep.Policy.Domain == "" || m.Begin.After(m.End) || rec.Count < 0 {
 				t.Fatalf("invalid report or record passed to fn: %+v %+v", rep, rec)
+			}
+			// A record without a valid source says why, and keeps the text.
+			switch {
+			case rec.SourceIP.IsValid():
+				if rec.SourceAddress != "" {
+					t.Fatalf("address %q with a valid IP", rec.SourceAddress)
+				}
+			case rec.SourceAddress != "":
+				if !slices.Contains(rec.Warnings, WarnInvalidSourceIP) {
+					t.Fatalf("invalid source %q without its warning: %q", rec.SourceAddress, rec.Warnings)
+				}
+			case !slices.Contains(rec.Warnings, WarnMissingSourceIP):
+				t.Fatalf("no source and no warning: %+v", rec)
 			}
 			return nil
 		})

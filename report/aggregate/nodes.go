@@ -8,6 +8,9 @@ type node uint8
 const (
 	nodeUnknown node = iota
 	nodeDocument
+	// nodeWrapper is an element around or before <feedback> (a stray
+	// <xs:schema> a receiver never closed): <feedback> is looked for inside.
+	nodeWrapper
 	nodeFeedback
 	nodeVersion
 	nodeMetadata
@@ -71,7 +74,7 @@ var leaf = func() (t [numNodes]bool) {
 	for n := range t {
 		t[n] = true
 	}
-	for _, n := range []node{nodeUnknown, nodeDocument, nodeFeedback, nodeMetadata, nodePolicy,
+	for _, n := range []node{nodeUnknown, nodeDocument, nodeWrapper, nodeFeedback, nodeMetadata, nodePolicy,
 		nodeRecord, nodeDateRange, nodeRow, nodePolicyEvaluated, nodeReason,
 		nodeIdentifiers, nodeAuthResults, nodeAuthDKIM, nodeAuthSPF} {
 		t[n] = false

@@ -68,7 +68,9 @@ type parser struct {
 	text     []byte // text of the open leaf element
 	scratch  []byte
 
-	rootSeen, rootDone bool
+	rootSeen, rootDone bool   // <feedback> opened, closed
+	wrapped            bool   // an element other than <feedback> came first
+	firstRoot          string // its name
 	ns2                bool
 	metaDone, polDone  bool
 	ready              bool
@@ -96,7 +98,7 @@ func (p *parser) release() {
 		sc: sc, intern: intern,
 		stack: p.stack[:0], names: p.names[:0], nameEnds: p.nameEnds[:0],
 		text: p.text[:0], scratch: p.scratch[:0],
-		rec: Record{Reasons: p.rec.Reasons[:0], DKIMResults: p.rec.DKIMResults[:0], SPFResults: p.rec.SPFResults[:0]},
+		rec: Record{Reasons: p.rec.Reasons[:0], DKIMResults: p.rec.DKIMResults[:0], SPFResults: p.rec.SPFResults[:0], Warnings: p.rec.Warnings[:0]},
 	}
 }
 
@@ -170,29 +172,43 @@ func (p *parser) start() error {
 	local := p.lowerName(localName(name))
 	parent := p.stack[len(p.stack)-1]
 	var n node
-	if parent == nodeDocument {
-		if p.rootSeen {
-			return invalid("XML: more than one root element")
-		}
-		p.rootSeen = true
+	switch {
+	case parent == nodeDocument || parent == nodeWrapper:
+		// <feedback> is read where it is found: at the root, or inside or
+		// after a stray element (a receiver opens <xs:schema> and never
+		// closes it). Anything else there is a wrapper to look inside.
 		if string(local) != "feedback" {
-			return invalid("root element is <%s>, not <feedback>", truncate(string(name), 64))
+			n = nodeWrapper
+			if !p.wrapped {
+				p.wrapped, p.firstRoot = true, truncate(string(name), 64)
+			}
+			break
 		}
 		n = nodeFeedback
+		p.rootSeen = true
+		if p.wrapped {
+			p.repair(RepairFeedbackNotRoot)
+		}
 		for _, a := range p.sc.attrs {
 			if (string(a.name) == "xmlns" || bytes.HasPrefix(a.name, []byte("xmlns:"))) &&
 				strings.EqualFold(string(bytes.TrimSpace(a.value)), ns2) {
 				p.ns2 = true
 			}
 		}
-	} else {
+	default:
 		n = child(parent, local)
+		if n == nodeUnknown {
+			if a, kind, ok := alias(parent, local); ok {
+				n = a
+				p.noteAlias(kind)
+			}
+		}
 	}
 	p.stack = append(p.stack, n)
 	switch n {
 	case nodeRecord:
 		p.nrec++
-		p.rec = Record{Reasons: p.rec.Reasons[:0], DKIMResults: p.rec.DKIMResults[:0], SPFResults: p.rec.SPFResults[:0]}
+		p.rec = Record{Reasons: p.rec.Reasons[:0], DKIMResults: p.rec.DKIMResults[:0], SPFResults: p.rec.SPFResults[:0], Warnings: p.rec.Warnings[:0]}
 		p.hasIP, p.hasCount = false, false
 	case nodeReason:
 		p.rec.Reasons = append(p.rec.Reasons, Reason{})
@@ -259,11 +275,13 @@ func (p *parser) endElement() error {
 }
 
 func (p *parser) endRecord() error {
-	switch {
-	case !p.hasIP:
-		return invalid("record %d: missing source_ip", p.nrec)
-	case !p.hasCount:
+	if !p.hasCount {
 		return invalid("record %d: missing count", p.nrec)
+	}
+	if !p.hasIP {
+		// The record still says how many messages were seen: keep it,
+		// without a source.
+		p.rec.Warnings = appendOnce(p.rec.Warnings, WarnMissingSourceIP)
 	}
 	if !p.ready {
 		if len(p.pending) >= maxPending {
@@ -288,5 +306,8 @@ func cloneRecord(r *Record) Record {
 	c.Reasons = append([]Reason(nil), r.Reasons...)
 	c.DKIMResults = append([]DKIMResult(nil), r.DKIMResults...)
 	c.SPFResults = append([]SPFResult(nil), r.SPFResults...)
+	if r.Warnings != nil {
+		c.Warnings = append([]string(nil), r.Warnings...)
+	}
 	return c
 }

@@ -104,12 +104,26 @@ func (p *parser) setLeaf(n node, v []byte) error {
 	return nil
 }
 
+// setIP reads source_ip. An address that cannot be read (empty,
+// "901.234.567.890", leading zeros, odd IPv6 spellings) never rejects the
+// record: its text is kept in SourceAddress with a warning, because the
+// record's counts are still right.
 func (p *parser) setIP(v []byte) error {
 	ip, err := netip.ParseAddr(string(v))
 	if err != nil {
-		return invalid("record %d: invalid source_ip %q", p.nrec, truncate(string(v), 64))
+		p.rec.SourceIP = netip.Addr{}
+		if len(v) == 0 {
+			p.rec.Warnings = appendOnce(p.rec.Warnings, WarnMissingSourceIP)
+			p.hasIP = true
+			return nil
+		}
+		p.rec.SourceAddress = p.str(v)
+		p.rec.Warnings = appendOnce(p.rec.Warnings, WarnInvalidSourceIP)
+		p.hasIP = true
+		return nil
 	}
 	p.rec.SourceIP = ip.Unmap().WithZone("")
+	p.rec.SourceAddress = ""
 	p.hasIP = true
 	return nil
 }
@@ -180,12 +194,17 @@ func parseEpoch(what string, f fieldValue) (time.Time, error) {
 		s = s[:i]
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	// Dates before 1990 or after 9999 are not report dates.
-	if err != nil || n < 631152000 || n > 253402300799 {
+	// Any time from year 1 to 9999 is accepted (the drafts' examples use
+	// 1970s timestamps): implausible ones are flagged by validate.
+	if err != nil || n < minEpoch || n > maxEpoch {
 		return time.Time{}, invalid("invalid date_range %s %q", what, truncate(f.raw, 64))
 	}
 	return time.Unix(n, 0).UTC(), nil
 }
+
+// The range of date_range values: 0001-01-01 to 9999-12-31T23:59:59Z, what
+// a document's date can hold.
+const minEpoch, maxEpoch = -62135596800, 253402300799
 
 // parsePct reads pct leniently: leading digits, else absent.
 func parsePct(v []byte) *int {

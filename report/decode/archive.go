@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -25,7 +26,45 @@ func (w *walker) gzip(br *bufio.Reader, name string, depth int, sc sniffCtx) err
 		return nil
 	}
 	defer putGzip(zr)
-	return w.walk(w.capped(layerReader{w.inflating(zr), "gzip data"}), name, depth+1, sc)
+	zr.Multistream(false)
+	return w.walk(w.capped(layerReader{w.inflating(&gzipMembers{zr: zr, br: br, w: w}), "gzip data"}), name, depth+1, sc)
+}
+
+// gzipMembers reads the members of a gzip stream one after another and,
+// as `gzip -d` does, ignores bytes after a member that do not begin another
+// one (a CRLF or padding a mail gateway added): the repair
+// RepairGzipTrailing. A member cut short is still an error.
+type gzipMembers struct {
+	zr       *gzip.Reader
+	br       *bufio.Reader
+	w        *walker
+	trailing bool
+}
+
+func (g *gzipMembers) Read(p []byte) (int, error) {
+	for {
+		n, err := g.zr.Read(p)
+		if err != io.EOF || g.trailing {
+			return n, err
+		}
+		next, _ := g.br.Peek(2)
+		switch {
+		case len(next) == 0:
+			return n, io.EOF
+		case len(next) == 2 && next[0] == 0x1f && next[1] == 0x8b:
+			if err := g.zr.Reset(g.br); err != nil {
+				return n, err
+			}
+			g.zr.Multistream(false)
+			if n > 0 {
+				return n, nil
+			}
+		default:
+			g.trailing = true
+			g.w.note(RepairGzipTrailing)
+			return n, io.EOF
+		}
+	}
 }
 
 func (w *walker) zip(br *bufio.Reader, name string, depth int, sc sniffCtx) error {

@@ -41,7 +41,21 @@ type Part struct {
 	// Reading past Options.MaxBytes fails with an error wrapping ErrTooLarge.
 	// Body is valid only during the callback.
 	Body io.Reader
+	// Repairs returns the container repairs (the Repair* kinds) met on the
+	// way to this payload. Some are only found at the end of a container,
+	// so call it after Body was read to its end, within the callback.
+	Repairs func() []string
 }
+
+// Container repair kinds (Part.Repairs).
+const (
+	// RepairGzipTrailing: bytes after the end of a gzip member were
+	// ignored, as `gzip -d` does ("trailing garbage ignored").
+	RepairGzipTrailing = "gzip_trailing_garbage"
+	// RepairMIMEUnterminated: a multipart entity had no closing boundary;
+	// its last part, complete, was read.
+	RepairMIMEUnterminated = "mime_unterminated"
+)
 
 // Handler receives each payload. Returning an error stops the walk and Walk
 // returns that error.

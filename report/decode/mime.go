@@ -40,6 +40,11 @@ func (w *walker) message(br *bufio.Reader, name string, depth int) error {
 	if len(head) > maxTextReport {
 		return w.entity(h, raw, io.MultiReader(bytes.NewReader(head), br), name, depth)
 	}
+	if ct, _ := mediaType(h); strings.HasPrefix(ct, "multipart/") && failure.HasFeedbackPart(head) {
+		// A failure report sent as multipart/mixed: its feedback part
+		// (maybe base64 or quoted-printable) means nothing alone.
+		return w.yield(name, mapping.KindFailure, io.MultiReader(bytes.NewReader(raw), bytes.NewReader(head)))
+	}
 	if err := w.entity(h, raw, bytes.NewReader(head), name, depth); err != nil {
 		return err
 	}
@@ -89,10 +94,11 @@ func (w *walker) entity(h textproto.MIMEHeader, raw []byte, body io.Reader, name
 
 func (w *walker) multipart(body io.Reader, boundary, name string, depth int) error {
 	mr := multipart.NewReader(body, boundary)
+	var last *unterminated
 	for i := 1; ; i++ {
 		p, err := mr.NextRawPart()
-		if err == io.EOF {
-			return nil
+		if err == io.EOF || last != nil && last.cut {
+			return nil // a missing closing boundary after a complete last part
 		}
 		if err != nil {
 			w.rej(name, "malformed MIME multipart: "+err.Error())
@@ -108,10 +114,36 @@ func (w *walker) multipart(body io.Reader, boundary, name string, depth int) err
 		} else if ct, _ := mediaType(p.Header); !strings.HasPrefix(ct, "multipart/") {
 			pname += fmt.Sprintf("/part%d", i)
 		}
-		if err := w.entity(p.Header, nil, p, pname, depth+1); err != nil {
+		last = &unterminated{r: p, w: w}
+		if err := w.entity(p.Header, nil, last, pname, depth+1); err != nil {
 			return err
 		}
 	}
+}
+
+// unterminated reads one MIME part. When the message ends without the
+// closing boundary, the part ends there (the repair RepairMIMEUnterminated)
+// instead of failing: if the part's own data is cut short, its decoder
+// (base64, gzip, the parser) says so.
+type unterminated struct {
+	r   io.Reader
+	w   *walker
+	cut bool
+}
+
+func (u *unterminated) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	// mime/multipart says a missing boundary with the bare
+	// io.ErrUnexpectedEOF; a wrapped one is an outer layer's own error.
+	if err == io.ErrUnexpectedEOF { //nolint:errorlint // see above
+
+		if !u.cut {
+			u.cut = true
+			u.w.note(RepairMIMEUnterminated)
+		}
+		err = io.EOF
+	}
+	return n, err
 }
 
 // mediaType returns the lower-cased media type and its parameters;

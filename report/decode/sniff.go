@@ -106,6 +106,31 @@ func xmlRoot(head []byte) string {
 	}
 }
 
+// hasFeedback reports whether head holds a <feedback> start tag further
+// in, with or without a namespace prefix: a report wrapped in, or preceded
+// by, a stray element (an unclosed <xs:schema>). The parser reads it there.
+func hasFeedback(head []byte) bool {
+	for rest := head; ; {
+		i := bytes.IndexByte(rest, '<')
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+1:]
+		name := rest
+		if end := bytes.IndexAny(name, " \t\r\n/>"); end >= 0 {
+			name = name[:end]
+		} else {
+			return false
+		}
+		if j := bytes.IndexByte(name, ':'); j >= 0 {
+			name = name[j+1:]
+		}
+		if bytes.EqualFold(name, []byte("feedback")) {
+			return true
+		}
+	}
+}
+
 // directiveEnd returns the index after the '>' closing <!DOCTYPE ...>,
 // internal subset included, or -1.
 func directiveEnd(t []byte) int {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 )
@@ -90,6 +91,8 @@ type walker struct {
 	// layer and zip entry, and zip entries opened, across all containers.
 	inflated   int64
 	zipEntries int
+	noted      []string // container repairs, in the order met (see note)
+	claimed    int      // noted[:claimed] belong to payloads already yielded
 
 	// topRA reads the whole input at random, when it allows it (a file).
 	topRA   io.ReaderAt
@@ -109,14 +112,33 @@ type sniffCtx struct {
 var ctxLoud = sniffCtx{}
 
 func (w *walker) rej(name, reason string) {
+	w.claimed = len(w.noted) // repairs met so far belong to what is rejected
 	w.rejects++
 	w.reject(name, oneLine(reason))
 }
 
 func (w *walker) yield(name string, kind mapping.Kind, body io.Reader) error {
 	w.parts++
-	return w.fn(w.ctx, Part{Name: name, Kind: kind, Body: w.capped(body)})
+	// The repairs of this payload are those noted since the previous
+	// payload's callback returned: sniffing may have read a small payload
+	// whole before this call.
+	start := w.claimed
+	repairs := func() []string {
+		var kinds []string // each kind once: nested multiparts note theirs each
+		for _, k := range w.noted[start:] {
+			if !slices.Contains(kinds, k) {
+				kinds = append(kinds, k)
+			}
+		}
+		return kinds
+	}
+	err := w.fn(w.ctx, Part{Name: name, Kind: kind, Body: w.capped(body), Repairs: repairs})
+	w.claimed = len(w.noted)
+	return err
 }
+
+// note records a container repair for the payload being read.
+func (w *walker) note(kind string) { w.noted = append(w.noted, kind) }
 
 // walk recognises r and hands it to the matching decoder.
 func (w *walker) walk(r io.Reader, name string, depth int, sc sniffCtx) error {
@@ -146,7 +168,7 @@ func (w *walker) walk(r io.Reader, name string, depth int, sc sniffCtx) error {
 		return w.gzip(br, name, depth, sc)
 	case k == kindXML:
 		root := xmlRoot(head)
-		if root == "feedback" {
+		if root == "feedback" || hasFeedback(head) {
 			return w.yield(name, mapping.KindAggregate, br)
 		}
 		if !sc.quiet {

@@ -31,14 +31,19 @@ type Report struct {
 	ReportedDomain    string   // Reported-Domain, else the original From domain, DKIM-Domain, Original-Mail-From domain
 	SourceIP          netip.Addr
 
-	OriginalMailFrom string   // envelope sender of the failed message
-	OriginalRcptTo   []string // envelope recipients (personal data)
-	ArrivalDate      time.Time
+	OriginalEnvelopeID string   // Original-Envelope-Id (RFC 5965)
+	ReportedURI        []string // Reported-URI values (RFC 5965)
+	OriginalMailFrom   string   // envelope sender of the failed message
+	OriginalRcptTo     []string // envelope recipients (personal data)
+	ArrivalDate        time.Time
 	// AuthenticationResults are the receiver's Authentication-Results for
 	// the failed message (feedback part, else the original headers).
 	AuthenticationResults []string
 
+	// DKIMDomain is the first DKIM-Domain; DKIMDomains every value, from
+	// repeated fields and ";" or "," separated lists, in order, once each.
 	DKIMDomain, DKIMIdentity, DKIMSelector string
+	DKIMDomains                            []string
 	DKIMCanonicalizedHeader                string // base64, as sent (holds original headers)
 	DKIMCanonicalizedBody                  string // base64, as sent (holds the original body)
 	SPFDNS                                 []string
@@ -51,7 +56,22 @@ type Report struct {
 	ReportDate time.Time
 	// Received is when the collector received the report.
 	Received time.Time
+	// Repairs lists what was repaired to read the report (the Repair*
+	// kinds), in the order met; nil when it was read as written.
+	Repairs []string
 }
+
+// Repair kinds (Report.Repairs).
+const (
+	// RepairFeedbackOutsideReport: the feedback-report part (plain, base64
+	// or quoted-printable) was found in a multipart other than
+	// multipart/report (multipart/mixed).
+	RepairFeedbackOutsideReport = "feedback_outside_report"
+	// RepairTextLayout: a plain-text report whose fields were read from
+	// another layout (Exim's "Sender IP Address:", lines indented or quoted
+	// by a forwarding groupware server).
+	RepairTextLayout = "text_report_layout"
+)
 
 // Original is what the report shows of the message that failed.
 type Original struct {

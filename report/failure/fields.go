@@ -3,6 +3,7 @@ package failure
 import (
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,6 +14,50 @@ var arfFields = map[string]bool{
 	"auth-failure": true, "original-mail-from": true, "original-rcpt-to": true,
 	"arrival-date": true, "identity-alignment": true, "delivery-result": true,
 	"dkim-domain": true, "spf-dns": true, "reporting-mta": true,
+	"original-envelope-id": true, "reported-uri": true,
+}
+
+// isListSep separates the items of a DKIM-Domain list.
+func isListSep(r rune) bool { return r == ';' || r == ',' || r == ' ' || r == '\t' }
+
+// textLabels are the field names of plain-text reports that do not use the
+// ARF names, with the ARF field they mean (lower case, spaces kept).
+var textLabels = map[string]string{
+	// Exim's DMARC failure report.
+	"sender domain":     "reported-domain",
+	"sender ip address": "source-ip",
+	"received date":     "arrival-date",
+	"spf alignment":     "spf-alignment",
+	"dkim alignment":    "dkim-alignment",
+}
+
+// textLayoutFields reads a plain-text report in another layout than
+// "Name: value" at the start of a line: lines indented or quoted ("> ") by
+// a forwarding client (a Lotus Notes/Domino relay), or Exim's labels
+// ("  Sender IP Address: 192.0.2.1"). Fields are taken from the first ARF
+// field on, so that the headers of a forward that come before the report
+// (From, Subject of the forwarding mail) are not taken for the original's.
+func textLayoutFields(lines []string) header {
+	var h header
+	started := false
+	for _, l := range lines {
+		t := strings.TrimLeft(l, " \t>")
+		name, value, ok := strings.Cut(t, ":")
+		if !ok {
+			continue
+		}
+		n := strings.ToLower(strings.TrimSpace(name))
+		if arf, ok := textLabels[n]; ok {
+			n = arf
+		} else if _, _, ok := splitField(t); !ok {
+			continue
+		}
+		started = started || arfFields[n]
+		if started {
+			h = append(h, field{name: n, value: strings.TrimSpace(value)})
+		}
+	}
+	return h
 }
 
 func hasARFField(h header) bool {
@@ -73,7 +118,24 @@ func (r *Report) applyFields(h header) {
 		case "authentication-results":
 			r.AuthenticationResults = append(r.AuthenticationResults, v)
 		case "dkim-domain":
-			setOnce(&r.DKIMDomain, normDomain(v))
+			for _, d := range strings.FieldsFunc(v, isListSep) {
+				if d = normDomain(d); d != "" && !slices.Contains(r.DKIMDomains, d) {
+					r.DKIMDomains = append(r.DKIMDomains, d)
+				}
+			}
+			if len(r.DKIMDomains) > 0 {
+				r.DKIMDomain = r.DKIMDomains[0]
+			}
+		case "original-envelope-id":
+			setOnce(&r.OriginalEnvelopeID, v)
+		case "reported-uri":
+			if v != "" && !slices.Contains(r.ReportedURI, v) {
+				r.ReportedURI = append(r.ReportedURI, v)
+			}
+		case "spf-alignment", "dkim-alignment": // Exim: yes | no
+			if strings.EqualFold(firstToken(v), "yes") {
+				r.IdentityAlignment = appendList(r.IdentityAlignment, strings.TrimSuffix(strings.ToLower(f.name), "-alignment"))
+			}
 		case "dkim-identity":
 			setOnce(&r.DKIMIdentity, v)
 		case "dkim-selector":

@@ -1,6 +1,7 @@
 package failure
 
 import (
+	"bytes"
 	"strings"
 )
 
@@ -26,11 +27,15 @@ func Looks(header map[string][]string, body []byte) bool {
 	}
 	n, key := 0, false
 	for _, l := range splitLines(body) {
-		name, value, ok := splitField(strings.TrimSpace(l))
+		// Lines may be indented (Exim) or quoted by a forwarding client.
+		name, value, ok := strings.Cut(strings.TrimLeft(l, " \t>"), ":")
 		if !ok {
 			continue
 		}
-		name = strings.ToLower(name)
+		name = strings.ToLower(strings.TrimSpace(name))
+		if arf, ok := textLabels[name]; ok {
+			name = arf
+		}
 		if !arfFields[name] {
 			continue
 		}
@@ -41,4 +46,39 @@ func Looks(header map[string][]string, body []byte) bool {
 		key = key || name == "source-ip" || name == "reported-domain"
 	}
 	return n >= 2 && key
+}
+
+// HasFeedbackPart reports whether body, the raw body of a multipart message
+// (at most its first MiB is read), holds a part whose Content-Type is a
+// feedback report (message/feedback-report), whatever the enclosing
+// multipart and the part's transfer encoding: a failure report sent as
+// multipart/mixed rather than multipart/report. A body that also holds a
+// multipart/report (a report forwarded whole) is left to the walk.
+func HasFeedbackPart(body []byte) bool {
+	if len(body) > 1<<20 {
+		body = body[:1<<20]
+	}
+	found := false
+	for len(body) > 0 {
+		line := body
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			line, body = body[:i], body[i+1:]
+		} else {
+			body = nil
+		}
+		if len(line) < 13 || line[0] != 'C' && line[0] != 'c' {
+			continue
+		}
+		name, value, ok := splitField(strings.TrimRight(string(line), "\r"))
+		if !ok || !strings.EqualFold(name, "Content-Type") {
+			continue
+		}
+		switch mt, _ := mediaType(value); {
+		case mt == "multipart/report":
+			return false // a report inside (forwarded): the walk finds it
+		case strings.HasSuffix(mt, "/feedback-report"):
+			found = true
+		}
+	}
+	return found
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -54,12 +55,12 @@ func Parse(r io.Reader, received time.Time) (*Report, error) {
 	if p.feedback != nil {
 		rep.Format = FormatARF
 		fields, _ = parseHeaderLines(splitLines(p.feedback.decodedBody()))
+		if !ok {
+			rep.Repairs = append(rep.Repairs, RepairFeedbackOutsideReport)
+		}
 	} else {
 		rep.Format = FormatText
-		for _, t := range p.texts {
-			h, _ := parseHeaderLines(splitLines(t.decodedBody()))
-			fields = append(fields, h...)
-		}
+		fields = textReportFields(rep, p.texts)
 		if !hasARFField(fields) {
 			return nil, invalid("no feedback-report part and no ARF fields in the text")
 		}
@@ -75,6 +76,27 @@ func Parse(r io.Reader, received time.Time) (*Report, error) {
 	}
 	rep.applyOriginal(orig)
 	return rep, rep.check()
+}
+
+// textReportFields reads the ARF fields of plain-text parts: in the ARF
+// layout ("Source-IP: ..." at the start of a line), else in another layout
+// (textLayoutFields), noting the repair when that was needed.
+func textReportFields(rep *Report, texts []entity) header {
+	var fields header
+	for _, t := range texts {
+		lines := splitLines(t.decodedBody())
+		h, _ := parseHeaderLines(lines)
+		if !hasARFField(h) {
+			if other := textLayoutFields(lines); hasARFField(other) {
+				h = other
+				if !slices.Contains(rep.Repairs, RepairTextLayout) {
+					rep.Repairs = append(rep.Repairs, RepairTextLayout)
+				}
+			}
+		}
+		fields = append(fields, h...)
+	}
+	return fields
 }
 
 // stripMboxLine drops leading blank lines and an mbox "From " separator.

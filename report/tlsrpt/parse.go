@@ -88,11 +88,15 @@ func Parse(r io.Reader) (*Report, error) {
 	if j.DateRange == nil {
 		return nil, invalid("report %s: no date-range", rep.ReportID)
 	}
-	if rep.Start, err = parseTime(j.DateRange.Start.trimmed()); err != nil {
+	var zoneless1, zoneless2 bool
+	if rep.Start, zoneless1, err = parseTime(j.DateRange.Start.trimmed()); err != nil {
 		return nil, invalid("report %s: start-datetime: %v", rep.ReportID, err)
 	}
-	if rep.End, err = parseTime(j.DateRange.End.trimmed()); err != nil {
+	if rep.End, zoneless2, err = parseTime(j.DateRange.End.trimmed()); err != nil {
 		return nil, invalid("report %s: end-datetime: %v", rep.ReportID, err)
+	}
+	if zoneless1 || zoneless2 {
+		rep.Repairs = append(rep.Repairs, RepairZonelessDate)
 	}
 	if rep.End.Before(rep.Start) {
 		return nil, invalid("report %s: end-datetime %s is before start-datetime %s", rep.ReportID,
@@ -108,7 +112,36 @@ func Parse(r io.Reader) (*Report, error) {
 		}
 		rep.Policies = append(rep.Policies, p)
 	}
+	inferDomains(rep)
 	return rep, nil
+}
+
+// inferDomains gives a policy without policy-domain (real reports omit it
+// for no-policy-found) the report's domain when the other policies agree
+// on one; otherwise the domain stays absent. Either way the policy says so.
+func inferDomains(rep *Report) {
+	var domain string
+	for _, p := range rep.Policies {
+		switch {
+		case p.Domain == "":
+		case domain == "":
+			domain = p.Domain
+		case domain != p.Domain:
+			domain = "-" // several: nothing to infer
+		}
+	}
+	for i := range rep.Policies {
+		p := &rep.Policies[i]
+		if p.Domain != "" {
+			continue
+		}
+		if domain != "" && domain != "-" {
+			p.Domain = domain
+			p.Repairs = append(p.Repairs, RepairDomainInferred)
+		} else {
+			p.Repairs = append(p.Repairs, RepairDomainMissing)
+		}
+	}
 }
 
 func policy(jp jsonPolicy) (Policy, error) {
@@ -120,9 +153,6 @@ func policy(jp jsonPolicy) (Policy, error) {
 	p.Strings = jp.Policy.Strings
 	p.Domain = strings.TrimSuffix(strings.ToLower(jp.Policy.Domain.trimmed()), ".")
 	p.MXHosts = jp.Policy.MXHost
-	if p.Domain == "" {
-		return p, errors.New("no policy-domain")
-	}
 	if jp.Summary != nil {
 		p.Successful, p.Failed = int64(jp.Summary.Successful), int64(jp.Summary.Failed)
 	}
@@ -147,19 +177,25 @@ func policy(jp jsonPolicy) (Policy, error) {
 	return p, nil
 }
 
-// parseTime reads an RFC 3339 date-time, as RFC 8460 requires.
-func parseTime(s string) (time.Time, error) {
+// parseTime reads an RFC 3339 date-time, as RFC 8460 requires. One without
+// a zone ("2023-01-10T00:00:00", as a very large receiver writes them) is
+// read as UTC, and zoneless says so.
+func parseTime(s string) (t time.Time, zoneless bool, err error) {
 	if s == "" {
-		return time.Time{}, errors.New("missing")
+		return time.Time{}, false, errors.New("missing")
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err = time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 date-time", s)
+		var err2 error
+		if t, err2 = time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.UTC); err2 != nil {
+			return time.Time{}, false, fmt.Errorf("%q is not an RFC 3339 date-time", s)
+		}
+		zoneless = true
 	}
 	if t = t.UTC(); t.Year() < 1990 || t.Year() > 2200 {
-		return time.Time{}, fmt.Errorf("%q is out of range (1990 to 2200)", s)
+		return time.Time{}, false, fmt.Errorf("%q is out of range (1990 to 2200)", s)
 	}
-	return t, nil
+	return t, zoneless, nil
 }
 
 func normIP(s string) string {

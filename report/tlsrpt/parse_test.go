@@ -90,7 +90,6 @@ func TestParseRejects(t *testing.T) {
 		{"no policies", `{"report-id":"r1",` + dr + `}`, "r1: no policies"},
 		{"empty policies", `{"report-id":"r1",` + dr + `,"policies":[]}`, "r1: no policies"},
 		{"no policy object", `{"report-id":"r1",` + dr + `,"policies":[{"summary":{}}]}`, "policy 1: no policy object"},
-		{"no policy domain", `{"report-id":"r1",` + dr + `,"policies":[` + pol[12:len(pol)-1] + `,{"policy":{"policy-type":"sts"}}]}`, "policy 2: no policy-domain"},
 		{"negative summary", `{"report-id":"r1",` + dr + `,"policies":[{"policy":{"policy-domain":"e.com"},"summary":{"total-successful-session-count":-1}}]}`, "negative session count"},
 		{"negative failure count", `{"report-id":"r1",` + dr + `,"policies":[{"policy":{"policy-domain":"e.com"},"failure-details":[{"failed-session-count":-2}]}]}`, "negative failed-session-count"},
 		{"count not a number", `{"report-id":"r1",` + dr + `,"policies":[{"policy":{"policy-domain":"e.com"},"summary":{"total-successful-session-count":"many"}}]}`, "is not an integer"},

@@ -18,17 +18,33 @@ type Report struct {
 	ContactInfo string
 	ReportID    string
 	Policies    []Policy // at least one
+	// Repairs lists what was repaired to read the report as a whole
+	// (RepairZonelessDate); nil when it was read as written.
+	Repairs []string
 }
+
+// Repair kinds (Report.Repairs, Policy.Repairs).
+const (
+	// RepairZonelessDate: a date-time without a zone, read as UTC.
+	RepairZonelessDate = "datetime_without_zone"
+	// RepairDomainInferred: a policy without policy-domain got the domain
+	// of the report's other policies.
+	RepairDomainInferred = "policy_domain_inferred"
+	// RepairDomainMissing: a policy without policy-domain, none inferable:
+	// kept without a domain.
+	RepairDomainMissing = "policy_domain_missing"
+)
 
 // Policy is one entry of policies[]: the policy applied and what happened.
 type Policy struct {
 	Type       string   // lower-cased: sts, tlsa, no-policy-found
 	Strings    []string // policy-string lines
-	Domain     string   // lower-cased, no trailing dot
+	Domain     string   // lower-cased, no trailing dot; "" when the report has none (see Repairs)
 	MXHosts    []string // mx-host
 	Successful int64    // total-successful-session-count
 	Failed     int64    // total-failure-session-count
 	Failures   []FailureDetail
+	Repairs    []string // RepairDomainInferred or RepairDomainMissing; nil otherwise
 }
 
 // FailureDetail is one entry of failure-details[].

@@ -56,6 +56,7 @@ func main() {
 	put(reportsDir, "inline.eml", inlineMail(small))
 	put(reportsDir, "forwarded.eml", forwardedMail(src("mixed-case.xml")))
 	put(reportsDir, "reports.mbox", mbox(google, small))
+	fidelity(small)
 
 	// Malformed.
 	put(reportsDir, "empty.xml", nil)
