@@ -106,9 +106,9 @@ func (p *Pipeline) record(src, id string, res *Result) {
 	switch outcome {
 	case "retry":
 		if p.d.OneShot {
-			p.log.Warn("message not delivered (not retried in this run; fix the cause and run again)", "source", src, "id", id, "err", o.Err)
+			p.log.Warn("message not delivered; not acknowledged to its source (not retried in this run: fix the cause and run again)", "source", src, "id", id, "err", o.Err)
 		} else {
-			p.log.Warn("message not delivered, will retry", "source", src, "id", id, "err", o.Err)
+			p.log.Warn("message not delivered; not acknowledged to its source, which delivers it again later", "source", src, "id", id, "err", o.Err)
 		}
 	case "rejected":
 		p.log.Log(context.Background(), p.rejectLevel, "message holds no valid report", "source", src, "id", id, "reason", o.Reason)
