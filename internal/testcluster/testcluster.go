@@ -41,6 +41,7 @@ func Prefix(tb testing.TB, base string) string {
 		for _, k := range mapping.Kinds() {
 			Do(tb, base, http.MethodDelete, "/_index_template/"+mapping.TemplateName(p, k), "")
 		}
+		Do(tb, base, http.MethodDelete, "/_index_template/"+p+"-dead-letter", "")
 	})
 	return p
 }

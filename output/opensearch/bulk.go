@@ -85,57 +85,62 @@ func (e *bulkError) String() string {
 	return s
 }
 
-// outcome is what happened to one document in one attempt.
-type outcome int
+// itemResult is one item's status and error, nil when it succeeded.
+type itemResult struct {
+	status int
+	err    *bulkError
+}
 
-const (
-	outIndexed outcome = iota
-	outDuplicate
-	outFailed // permanent: the document itself was refused
-	outRetry  // transient: send it again
-)
-
-// itemOutcome classifies an item status.
-func itemOutcome(status int) outcome {
-	switch {
-	case status >= 200 && status < 300:
-		return outIndexed
-	case status == 409:
-		return outDuplicate
-	case retryableStatus(status):
-		return outRetry
-	default:
-		return outFailed
+func (r itemResult) errType() string {
+	if r.err == nil {
+		return ""
 	}
+	return r.err.Type
+}
+
+func (r itemResult) reason() string {
+	return fmt.Sprintf("HTTP %d: %s", r.status, r.err.String())
 }
 
 // parseBulk reads a 2xx _bulk answer for n documents and returns each
-// item's status and reason. When errors is false every item succeeded and
-// statuses is nil.
-func parseBulk(body []byte, n int) (statuses []int, reasons []string, err error) {
+// item's result. When errors is false every item succeeded and results is
+// nil.
+func parseBulk(body []byte, n int) (results []itemResult, err error) {
 	var r bulkResponse
 	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, nil, fmt.Errorf("decoding bulk response: %w", err)
+		return nil, fmt.Errorf("decoding bulk response: %w", err)
 	}
 	if len(r.Items) != n {
-		return nil, nil, fmt.Errorf("bulk response has %d items for %d documents", len(r.Items), n)
+		return nil, fmt.Errorf("bulk response has %d items for %d documents", len(r.Items), n)
 	}
 	if !r.Errors {
-		return nil, nil, nil
+		return nil, nil
 	}
-	statuses = make([]int, n)
-	reasons = make([]string, n)
+	results = make([]itemResult, n)
 	for i, raw := range r.Items {
 		var wrapper map[string]bulkItem
 		if err := json.Unmarshal(raw, &wrapper); err != nil || len(wrapper) != 1 {
-			return nil, nil, fmt.Errorf("decoding bulk response item %d: %v", i, err)
+			return nil, fmt.Errorf("decoding bulk response item %d: %v", i, err)
 		}
 		for _, it := range wrapper {
-			statuses[i] = it.Status
-			if it.Error != nil {
-				reasons[i] = it.Error.String()
-			}
+			results[i] = itemResult{status: it.Status, err: it.Error}
 		}
 	}
-	return statuses, reasons, nil
+	return results, nil
+}
+
+// requestError reads the error type of a whole-request refusal
+// ({"error":{"type":...},"status":...}); "" when the body says none.
+func requestError(body []byte) string {
+	var r struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &r) != nil || len(r.Error) == 0 {
+		return ""
+	}
+	var e bulkError
+	if json.Unmarshal(r.Error, &e) != nil {
+		return ""
+	}
+	return e.Type
 }

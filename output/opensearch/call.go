@@ -3,6 +3,7 @@ package opensearch
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/output"
 )
@@ -31,6 +32,16 @@ type item struct {
 	doc  output.Doc
 	call *call
 	size int // bytes it adds to a bulk body
+
+	attempts int       // bulk requests that carried it so far
+	first    time.Time // first attempt
+	due      time.Time // a parked item may be sent again from then
+	retrying bool      // counted in the documents_retrying gauge
+	seq      uint64    // parking order, among items due at the same time
+	// refusal, on a dead-letter item, is the refusal of the original
+	// document that this item records: once it is stored, the original
+	// is accounted for as refused.
+	refusal *output.Failure
 }
 
 func (c *call) add() {
@@ -40,8 +51,9 @@ func (c *call) add() {
 }
 
 // resolve records the final outcome of one document. err is set when the
-// document was given up on (not written, not refused).
-func (c *call) resolve(it *item, o outcome, reason string, err error) {
+// document was given up on (not written, not refused and kept). A
+// dead-letter item that is stored resolves its original as refused.
+func (c *call) resolve(it *item, o outcome, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
@@ -50,12 +62,13 @@ func (c *call) resolve(it *item, o outcome, reason string, err error) {
 		if c.err == nil {
 			c.err = err
 		}
+	case it.refusal != nil:
+		c.res.Failed = append(c.res.Failed, *it.refusal)
+		c.res.DeadLetter = it.doc.Index
 	case o == outIndexed:
 		c.res.Indexed++
 	case o == outDuplicate:
 		c.res.Duplicates++
-	default:
-		c.res.Failed = append(c.res.Failed, output.Failure{Index: it.doc.Index, ID: it.doc.ID, Reason: reason})
 	}
 	c.pending--
 	c.finish()

@@ -165,7 +165,21 @@ func TestIntegrationRejectedDocumentReported(t *testing.T) {
 	if r := byID[ds[7].ID]; !strings.Contains(r, "strict_dynamic_mapping_exception") || !strings.Contains(r, "surprise") {
 		t.Errorf("reason for the undeclared field: %q", r)
 	}
-	if n := testcluster.Count(t, base, prefix+"-*"); n != 18 {
+	if n := testcluster.Count(t, base, prefix+"-aggregate-*"); n != 18 {
 		t.Errorf("_count = %d, want 18", n)
+	}
+	// Both refused documents are kept whole in the dead-letter index.
+	dl := DeadLetterIndex(prefix)
+	if n := testcluster.Count(t, base, dl); n != 2 {
+		t.Fatalf("dead-letter _count = %d, want 2", n)
+	}
+	hits := testcluster.Do(t, base, http.MethodPost, "/"+dl+"/_search", `{"size":10,"sort":[{"id":"asc"}]}`)["hits"].(map[string]any)["hits"].([]any)
+	for _, h := range hits {
+		e := h.(map[string]any)["_source"].(map[string]any)
+		id := e["id"].(string)
+		want := map[string]string{ds[3].ID: string(ds[3].Body), ds[7].ID: string(ds[7].Body)}[id]
+		if want == "" || e["document"] != want || e["reason"] != byID[id] || e["index"] != ds[3].Index || e["status"] != 400.0 {
+			t.Errorf("dead-letter entry %v", e)
+		}
 	}
 }

@@ -13,7 +13,12 @@ type metrics struct {
 	retries  prometheus.Counter
 	docs     *prometheus.CounterVec // indexed, duplicate, failed, abandoned
 	latency  prometheus.Histogram
+	retried  *prometheus.CounterVec // documents sent again, by kind of fault
+	retrying prometheus.Gauge       // documents waiting to be sent again
 }
+
+// retryLabels are the kinds of transient fault (see classify).
+var retryLabels = []string{"blocked", "throttled", "unavailable", "timeout", "no_answer", "bad_answer"}
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
@@ -27,12 +32,20 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		docs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_opensearch_documents_total",
-			Help: "Documents by outcome: indexed, duplicate, failed (refused for good), abandoned (given up on, not acknowledged).",
+			Help: "Documents by outcome: indexed, duplicate, failed (refused for good and kept in the dead-letter index), abandoned (given up on, not acknowledged).",
 		}, []string{"result"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "dmarc_agent_opensearch_bulk_request_duration_seconds",
 			Help:    "Duration of one bulk request.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
+		}),
+		retried: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dmarc_agent_opensearch_documents_retried_total",
+			Help: "Documents the cluster could not take now and that are sent again after a backoff, by fault: blocked (index or cluster write block), throttled (429), unavailable (5xx, shards), timeout, no_answer, bad_answer.",
+		}, []string{"reason"}),
+		retrying: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dmarc_agent_opensearch_documents_retrying",
+			Help: "Documents waiting to be sent again after a transient fault.",
 		}),
 	}
 	if reg != nil {
@@ -51,9 +64,18 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		if m.latency, err = register(reg, m.latency); err != nil {
 			return nil, err
 		}
+		if m.retried, err = register(reg, m.retried); err != nil {
+			return nil, err
+		}
+		if m.retrying, err = register(reg, m.retrying); err != nil {
+			return nil, err
+		}
 	}
 	for _, r := range []string{"indexed", "duplicate", "failed", "abandoned"} {
 		m.docs.WithLabelValues(r)
+	}
+	for _, r := range retryLabels {
+		m.retried.WithLabelValues(r)
 	}
 	return m, nil
 }

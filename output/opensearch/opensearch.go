@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/opensearch-project/opensearch-go/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,7 +36,11 @@ type Output struct {
 
 	items   chan *item
 	batches chan *batch
+	box     *retryBox
 	workers sync.WaitGroup
+
+	faults    faults
+	retryingN atomic.Int64 // documents waiting to be sent again
 
 	mu        sync.RWMutex // held for reading while a Write hands over a document
 	closed    bool
@@ -84,12 +89,14 @@ func New(ctx context.Context, cfg Config, prefix string, logger *slog.Logger, re
 		metrics: m,
 		items:   make(chan *item, 256),
 		batches: make(chan *batch),
+		box:     newRetryBox(),
 		quit:    make(chan struct{}),
 		stop:    make(chan struct{}),
 	}
 	if cfg.Reindex {
 		o.action = "index"
 	}
+	o.faults.o = o
 	o.life, o.cancel = context.WithCancel(context.Background())
 	go o.batchLoop()
 	o.workers.Add(cfg.Workers)
@@ -103,6 +110,9 @@ func New(ctx context.Context, cfg Config, prefix string, logger *slog.Logger, re
 // (see output.Output). Documents of concurrent Writes may share requests.
 func (o *Output) Write(ctx context.Context, docs iter.Seq2[output.Doc, error]) (output.Result, error) {
 	c := newCall(ctx)
+	// A Write that ends early lets the batcher drop its parked documents.
+	stopPoke := context.AfterFunc(ctx, o.box.poke)
+	defer stopPoke()
 	var stopErr error
 	for d, err := range docs {
 		if err != nil {
@@ -113,12 +123,11 @@ func (o *Output) Write(ctx context.Context, docs iter.Seq2[output.Doc, error]) (
 		it.call = c
 		c.add()
 		if reason != "" {
-			o.metrics.docs.WithLabelValues("failed").Inc()
-			c.resolve(it, outFailed, reason, nil)
-			continue
+			// Refused before sending: kept in the dead-letter index too.
+			o.toDeadLetter(it, reason, 0, "invalid_document")
 		}
 		if err := o.handOver(ctx, it); err != nil {
-			c.resolve(it, outFailed, "", err)
+			o.finish(it, outRetry, err)
 			stopErr = err
 			break
 		}
@@ -144,6 +153,8 @@ func (o *Output) Write(ctx context.Context, docs iter.Seq2[output.Doc, error]) (
 	}
 	return res, nil
 }
+
+func (o *Output) metricsRetrying() int64 { return o.retryingN.Load() }
 
 // prepare checks a document and returns its item, or why it cannot be sent.
 func prepare(d output.Doc) (*item, string) {
@@ -180,8 +191,13 @@ func (o *Output) handOver(ctx context.Context, it *item) error {
 	}
 }
 
-// Ready pings the cluster.
+// Ready says why writes do not go through: documents waiting to be sent
+// again after a transient fault (a write block, 429s, 5xx), or a cluster
+// that does not answer.
 func (o *Output) Ready(ctx context.Context) error {
+	if err := o.faults.notReady(); err != nil {
+		return err
+	}
 	res, err := o.do(ctx, http.MethodGet, "/", nil)
 	if err != nil {
 		return fmt.Errorf("opensearch not reachable: %w", err)

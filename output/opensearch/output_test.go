@@ -2,6 +2,7 @@ package opensearch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -62,7 +63,7 @@ func TestTemplatesInstalledBeforeFirstBulk(t *testing.T) {
 		name := mapping.TemplateName("dmarc", k)
 		want = append(want, "GET /_index_template/"+name, "PUT /_index_template/"+name)
 	}
-	want = append(want, "POST /_bulk", "POST /_bulk")
+	want = append(want, "GET /_index_template/dmarc-dead-letter", "PUT /_index_template/dmarc-dead-letter", "POST /_bulk", "POST /_bulk")
 	if got := f.requestLog(); !slices.Equal(got, want) {
 		t.Errorf("requests = %q, want %q", got, want)
 	}
@@ -163,7 +164,69 @@ func TestWholeRequestFaultsRetried(t *testing.T) {
 	}
 }
 
+// A document the cluster refuses for good is kept in the dead-letter index,
+// whole, with the reason and its origin, before the Write reports it.
 func TestMappingErrorReportedOthersIndexed(t *testing.T) {
+	f := newFake(t)
+	f.bulk = func(_ int, lines []bulkLine, w http.ResponseWriter) bool {
+		st := make([]int, len(lines))
+		for i, l := range lines {
+			st[i] = 201
+			if l.Index != "dmarc-dead-letter" && strings.Contains(l.Body, "not-an-ip") {
+				st[i] = 400
+			}
+		}
+		f.mu.Lock()
+		for i, l := range lines {
+			if st[i] == 201 {
+				f.docs[l.Index+"/"+l.ID] = l.Body
+			}
+		}
+		f.mu.Unlock()
+		writeBulk(w, lines, st)
+		return true
+	}
+	reg := prometheus.NewRegistry()
+	o := newTestOutput(t, testConfig(f.srv.URL), reg)
+	ds := docs("dmarc-aggregate-2026.11", 4)
+	ds[2].Body = []byte(`{"source":{"ip":"not-an-ip"}}`)
+	ctx := output.WithOrigin(t.Context(), output.Origin{Source: "dir", ID: "incoming/r.xml"})
+	res, err := o.Write(ctx, seq(ds))
+	if err != nil {
+		t.Fatalf("Write error %v; a refused document is not a Write error", err)
+	}
+	if res.Indexed != 3 || len(res.Failed) != 1 || res.DeadLetter != "dmarc-dead-letter" {
+		t.Fatalf("Write = %+v; want 3 indexed, 1 failed kept in dmarc-dead-letter", res)
+	}
+	reason := "HTTP 400: mapper_parsing_exception: failed to parse field [source.ip] of type [ip] in document with id 'id-2' (caused by illegal_argument_exception: 'not-an-ip' is not an IP string literal.)"
+	want := output.Failure{Index: "dmarc-aggregate-2026.11", ID: "id-2", Reason: reason}
+	if res.Failed[0] != want {
+		t.Errorf("failure = %+v\nwant      %+v", res.Failed[0], want)
+	}
+	reqs := f.bulkRequests()
+	if len(reqs) != 2 || len(reqs[1]) != 1 || reqs[1][0].Index != "dmarc-dead-letter" || reqs[1][0].Action != "index" {
+		t.Fatalf("bulk requests %+v; want the batch, then one dead-letter entry (a mapping error is not retried)", reqs)
+	}
+	var entry deadLetterEntry
+	if err := json.Unmarshal([]byte(reqs[1][0].Body), &entry); err != nil {
+		t.Fatal(err)
+	}
+	if entry.Index != want.Index || entry.ID != "id-2" || entry.Reason != reason || entry.Status != 400 ||
+		entry.ErrorType != "mapper_parsing_exception" || entry.Source != "dir" || entry.MessageID != "incoming/r.xml" ||
+		entry.Document != `{"source":{"ip":"not-an-ip"}}` || entry.Timestamp == "" {
+		t.Errorf("dead-letter entry %+v", entry)
+	}
+	if got := counterValue(t, reg, "dmarc_agent_opensearch_documents_total", map[string]string{"result": "failed"}); got != 1 {
+		t.Errorf("failed counter = %v, want 1", got)
+	}
+	if got := counterValue(t, reg, "dmarc_agent_opensearch_documents_total", map[string]string{"result": "indexed"}); got != 3 {
+		t.Errorf("indexed counter = %v, want 3 (dead-letter entries are not counted as indexed)", got)
+	}
+}
+
+// A refused document that cannot be kept in the dead-letter index is not
+// acknowledged: the Write fails, so its message is delivered again later.
+func TestDeadLetterRefusedIsNotAcknowledged(t *testing.T) {
 	f := newFake(t)
 	f.bulk = func(_ int, lines []bulkLine, w http.ResponseWriter) bool {
 		st := make([]int, len(lines))
@@ -177,22 +240,134 @@ func TestMappingErrorReportedOthersIndexed(t *testing.T) {
 		return true
 	}
 	o := newTestOutput(t, testConfig(f.srv.URL), nil)
-	ds := docs("dmarc-aggregate-2026.11", 4)
-	ds[2].Body = []byte(`{"source":{"ip":"not-an-ip"}}`)
+	ds := docs("dmarc-aggregate-2026.11", 3)
+	ds[1].Body = []byte(`{"source":{"ip":"not-an-ip"}}`)
 	res, err := o.Write(t.Context(), seq(ds))
-	if err != nil {
-		t.Fatalf("Write error %v; a refused document is not a Write error", err)
+	if err == nil || !strings.Contains(err.Error(), "1 documents not written") || !strings.Contains(err.Error(), "dead-letter index") {
+		t.Fatalf("err = %v; want 1 document not written, naming the dead-letter index", err)
 	}
-	if res.Indexed != 3 || len(res.Failed) != 1 {
-		t.Fatalf("Write = %+v; want 3 indexed, 1 failed", res)
+	if res.Indexed != 2 || len(res.Failed) != 0 {
+		t.Errorf("Result = %+v; want 2 indexed and no refusal counted as kept", res)
 	}
-	want := output.Failure{Index: "dmarc-aggregate-2026.11", ID: "id-2",
-		Reason: "HTTP 400: mapper_parsing_exception: failed to parse field [source.ip] of type [ip] in document with id 'id-2' (caused by illegal_argument_exception: 'not-an-ip' is not an IP string literal.)"}
-	if res.Failed[0] != want {
-		t.Errorf("failure = %+v\nwant      %+v", res.Failed[0], want)
+}
+
+// Refusals are classified by what they mean: a write block (403), a
+// flood-stage block (429) and unavailable shards are transient; only
+// document-level errors are permanent.
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		action  string
+		status  int
+		errType string
+		want    outcome
+		label   string
+	}{
+		{"create", 201, "", outIndexed, ""},
+		{"index", 200, "", outIndexed, ""},
+		{"create", 409, "version_conflict_engine_exception", outDuplicate, ""},
+		{"index", 409, "version_conflict_engine_exception", outRefused, ""},
+		{"create", 403, "cluster_block_exception", outRetry, "blocked"},
+		{"create", 429, "cluster_block_exception", outRetry, "blocked"},
+		{"", 403, "cluster_block_exception", outRetry, "blocked"},
+		{"create", 429, "es_rejected_execution_exception", outRetry, "throttled"},
+		{"create", 429, "", outRetry, "throttled"},
+		{"create", 503, "unavailable_shards_exception", outRetry, "unavailable"},
+		{"create", 500, "", outRetry, "unavailable"},
+		{"create", 504, "process_cluster_event_timeout_exception", outRetry, "timeout"},
+		{"create", 404, "index_not_found_exception", outRetry, "unavailable"},
+		{"create", 400, "mapper_parsing_exception", outRefused, ""},
+		{"create", 400, "strict_dynamic_mapping_exception", outRefused, ""},
+		{"create", 400, "illegal_argument_exception", outRefused, ""},
+		{"create", 403, "security_exception", outGiveUp, "forbidden"},
+		{"", 401, "", outGiveUp, "forbidden"},
+		{"", 413, "", outGiveUp, "too_large"},
+		{"", 400, "action_request_validation_exception", outGiveUp, "refused"},
+	} {
+		got, label := classify(tc.action, tc.status, tc.errType)
+		if got != tc.want || label != tc.label {
+			t.Errorf("classify(%q, %d, %q) = %v %q, want %v %q", tc.action, tc.status, tc.errType, got, label, tc.want, tc.label)
+		}
 	}
-	if n := len(f.bulkRequests()); n != 1 {
-		t.Errorf("%d bulk requests; a mapping error must not be retried", n)
+}
+
+// A write block on the index (403 cluster_block_exception for each item,
+// as index.blocks.write answers) is retried until it lifts: nothing is
+// refused, readiness says why meanwhile, metrics count the retries.
+func TestWriteBlockIsRetriedUntilLifted(t *testing.T) {
+	f := newFake(t)
+	blocked := make(chan struct{})
+	var once sync.Once
+	lift := make(chan struct{})
+	f.bulk = func(_ int, lines []bulkLine, w http.ResponseWriter) bool {
+		select {
+		case <-lift:
+			return false
+		default:
+		}
+		st := make([]int, len(lines))
+		for i := range st {
+			st[i] = 403
+		}
+		writeBlocked(w, lines, st)
+		once.Do(func() { close(blocked) })
+		return true
+	}
+	reg := prometheus.NewRegistry()
+	cfg := testConfig(f.srv.URL)
+	cfg.Retry.MaxElapsed = 0
+	o := newTestOutput(t, cfg, reg)
+	type result struct {
+		res output.Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := o.Write(t.Context(), seq(docs("dmarc-aggregate-2026.11", 50)))
+		done <- result{res, err}
+	}()
+	<-blocked
+	waitFor(t, func() bool { return o.Ready(t.Context()) != nil })
+	if err := o.Ready(t.Context()); !strings.Contains(err.Error(), "blocked") || !strings.Contains(err.Error(), "cluster_block_exception") {
+		t.Errorf("Ready while blocked = %v; want the block named", err)
+	}
+	close(lift)
+	r := <-done
+	if r.err != nil || r.res.Indexed != 50 || len(r.res.Failed) != 0 {
+		t.Fatalf("Write = %+v, %v; want 50 indexed once the block lifted", r.res, r.err)
+	}
+	if err := o.Ready(t.Context()); err != nil {
+		t.Errorf("Ready after the block = %v", err)
+	}
+	if got := counterValue(t, reg, "dmarc_agent_opensearch_documents_retried_total", map[string]string{"reason": "blocked"}); got < 50 {
+		t.Errorf("retried{blocked} = %v, want at least 50", got)
+	}
+	if got := counterValue(t, reg, "dmarc_agent_opensearch_documents_total", map[string]string{"result": "failed"}); got != 0 {
+		t.Errorf("failed = %v; a blocked document is not refused", got)
+	}
+	if f.docCount() != 50 {
+		t.Errorf("%d documents stored, want 50", f.docCount())
+	}
+}
+
+// writeBlocked answers every item with a write-block refusal.
+func writeBlocked(w http.ResponseWriter, lines []bulkLine, st []int) {
+	items := make([]map[string]any, len(lines))
+	for i, l := range lines {
+		items[i] = map[string]any{l.Action: map[string]any{"status": st[i], "error": map[string]string{
+			"type": "cluster_block_exception", "reason": "index [" + l.Index + "] blocked by: [FORBIDDEN/8/index write (api)];"}}}
+	}
+	json.NewEncoder(w).Encode(map[string]any{"errors": true, "items": items})
+}
+
+// waitFor polls cond (state owned by goroutines that give no signal).
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

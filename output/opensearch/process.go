@@ -10,40 +10,82 @@ import (
 	"time"
 )
 
-// process sends one batch and retries what is left of it until every
-// document is indexed, found to be a duplicate, refused for good, or given up
-// on (retry budget spent, its Write's context ended, or the output closed).
+// process sends one batch once. Every document ends indexed, a duplicate,
+// refused (and then queued for the dead-letter index), given up on, or
+// handed back to the batcher to be sent again after its backoff, merged
+// with other documents into full requests. The worker is free at once: a
+// batch in backoff holds no worker.
 func (o *Output) process(b *batch) {
-	start := time.Now()
-	bo := newBackoff(o.cfg.Retry)
-	pending := b.items
-	for attempt := 0; ; attempt++ {
-		pending = o.dropCancelled(pending)
-		if len(pending) == 0 {
-			return
+	items := o.dropCancelled(b.items)
+	if len(items) == 0 {
+		o.box.put(nil)
+		return
+	}
+	now := time.Now()
+	for _, it := range items {
+		if it.attempts == 0 {
+			it.first = now
 		}
-		var err error
-		pending, err = o.attempt(pending)
-		if len(pending) == 0 {
-			return
+		it.attempts++
+	}
+	retry, label, err := o.attempt(items)
+	if len(retry) == 0 {
+		o.faults.ok()
+		o.box.put(nil)
+		return
+	}
+	o.metrics.retries.Inc()
+	o.metrics.retried.WithLabelValues(label).Add(float64(len(retry)))
+	o.faults.fault(label, err, len(retry))
+	// One wait for the whole lot, so that it comes back as one batch (to
+	// merge with whatever else is waiting), not scattered by the jitter.
+	most := 0
+	for _, it := range retry {
+		most = max(most, it.attempts)
+	}
+	wait := backoffWait(o.cfg.Retry, most)
+	var parked, expired []*item
+	for _, it := range retry {
+		if max := o.cfg.Retry.MaxElapsed; max > 0 && now.Sub(it.first)+wait > max {
+			expired = append(expired, it)
+			continue
 		}
-		wait := bo.next()
-		if max := o.cfg.Retry.MaxElapsed; max > 0 && time.Since(start)+wait > max {
-			o.giveUp(pending, fmt.Errorf("giving up on %d documents after %d attempts over %s: %w",
-				len(pending), attempt+1, time.Since(start).Round(time.Millisecond), err))
-			return
+		it.due = now.Add(wait)
+		if !it.retrying {
+			it.retrying = true
+			o.metrics.retrying.Inc()
+			o.retryingN.Add(1)
 		}
-		o.metrics.retries.Inc()
-		o.logger.Warn("bulk request will be retried", "documents", len(pending), "attempt", attempt+1, "wait", wait.Round(time.Millisecond), "err", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-o.life.Done():
-			t.Stop()
-			o.giveUp(pending, fmt.Errorf("output closed with %d documents unwritten: %w", len(pending), err))
-			return
+		parked = append(parked, it)
+	}
+	if len(expired) > 0 {
+		o.giveUp(expired, fmt.Errorf("giving up on %d documents after %d attempts over %s: %w",
+			len(expired), expired[0].attempts, now.Sub(expired[0].first).Round(time.Millisecond), err))
+	}
+	o.logger.Debug("bulk documents will be retried", "documents", len(parked), "reason", label, "err", err)
+	o.box.put(parked)
+}
+
+// finish resolves one document and keeps the metrics.
+func (o *Output) finish(it *item, oc outcome, err error) {
+	if it.retrying {
+		it.retrying = false
+		o.metrics.retrying.Dec()
+		if o.retryingN.Add(-1) == 0 && err == nil {
+			o.faults.ok() // before the Write can return
 		}
 	}
+	switch {
+	case err != nil:
+		o.metrics.docs.WithLabelValues("abandoned").Inc()
+	case it.refusal != nil:
+		o.metrics.docs.WithLabelValues("failed").Inc()
+	case oc == outIndexed:
+		o.metrics.docs.WithLabelValues("indexed").Inc()
+	case oc == outDuplicate:
+		o.metrics.docs.WithLabelValues("duplicate").Inc()
+	}
+	it.call.resolve(it, oc, err)
 }
 
 // dropCancelled gives up on the items whose Write has ended.
@@ -51,8 +93,7 @@ func (o *Output) dropCancelled(items []*item) []*item {
 	kept := items[:0]
 	for _, it := range items {
 		if err := it.call.ctx.Err(); err != nil {
-			o.metrics.docs.WithLabelValues("abandoned").Inc()
-			it.call.resolve(it, outFailed, "", err)
+			o.finish(it, outRetry, err)
 			continue
 		}
 		kept = append(kept, it)
@@ -62,9 +103,8 @@ func (o *Output) dropCancelled(items []*item) []*item {
 
 func (o *Output) giveUp(items []*item, err error) {
 	o.logger.Error("bulk documents not written", "documents", len(items), "err", err)
-	o.metrics.docs.WithLabelValues("abandoned").Add(float64(len(items)))
 	for _, it := range items {
-		it.call.resolve(it, outFailed, "", err)
+		o.finish(it, outRetry, err)
 	}
 }
 
@@ -73,10 +113,11 @@ func (o *Output) giveUp(items []*item, err error) {
 // sequence numbers), and we parse as little.
 const bulkPath = "/_bulk?filter_path=errors,items.*.status,items.*.error"
 
-// attempt sends items once and returns those to retry, with the reason.
-func (o *Output) attempt(items []*item) ([]*item, error) {
+// attempt sends items once and returns those to send again, with the kind
+// of fault (a metric label) and its description.
+func (o *Output) attempt(items []*item) (retry []*item, label string, err error) {
 	if err := o.EnsureTemplates(o.life); err != nil {
-		return items, err
+		return items, "no_answer", err
 	}
 	var buf bytes.Buffer
 	size := 0
@@ -85,7 +126,7 @@ func (o *Output) attempt(items []*item) ([]*item, error) {
 	}
 	buf.Grow(size)
 	for _, it := range items {
-		appendBulk(&buf, o.action, it)
+		appendBulk(&buf, o.actionFor(it), it)
 	}
 	ctx, cancel := context.WithTimeout(o.life, attemptTimeout)
 	defer cancel()
@@ -94,51 +135,73 @@ func (o *Output) attempt(items []*item) ([]*item, error) {
 	o.metrics.latency.Observe(time.Since(t0).Seconds())
 	if err != nil {
 		o.metrics.requests.WithLabelValues("error").Inc()
-		return items, err
+		return items, "no_answer", err
 	}
 	o.metrics.requests.WithLabelValues(strconv.Itoa(res.status)).Inc()
-	switch {
-	case retryableStatus(res.status):
-		return items, errors.New("bulk request: " + res.errorText())
-	case res.status < 200 || res.status > 299:
-		// The request as a whole was refused (credentials, permissions,
-		// size): no document is at fault and none may be acknowledged.
-		o.giveUp(items, fmt.Errorf("bulk request refused: %s", res.errorText()))
-		return nil, nil
-	}
-	statuses, reasons, err := parseBulk(res.body, len(items))
-	if err != nil {
-		return items, err
-	}
-	if statuses == nil {
-		o.metrics.docs.WithLabelValues("indexed").Add(float64(len(items)))
-		for _, it := range items {
-			it.call.resolve(it, outIndexed, "", nil)
-		}
-		return nil, nil
-	}
-	retry := items[:0:0]
-	var firstRetry string
-	for i, it := range items {
-		switch oc := itemOutcome(statuses[i]); oc {
+	if res.status < 200 || res.status > 299 {
+		switch oc, label := classify("", res.status, requestError(res.body)); oc {
 		case outRetry:
-			if firstRetry == "" {
-				firstRetry = fmt.Sprintf("HTTP %d: %s", statuses[i], reasons[i])
+			return items, label, errors.New("bulk request: " + res.errorText())
+		default:
+			// The request as a whole was refused (credentials,
+			// permissions, size): no document is at fault and none may
+			// be acknowledged.
+			o.giveUp(items, fmt.Errorf("bulk request refused: %s", res.errorText()))
+			return nil, "", nil
+		}
+	}
+	results, err := parseBulk(res.body, len(items))
+	if err != nil {
+		return items, "bad_answer", err
+	}
+	if results == nil {
+		for _, it := range items {
+			o.finish(it, outIndexed, nil)
+		}
+		return nil, "", nil
+	}
+	var refused, forbidden []*item
+	var first, forbiddenWhy string
+	for i, it := range items {
+		r := results[i]
+		oc, l := classify(o.actionFor(it), r.status, r.errType())
+		switch oc {
+		case outRetry:
+			if first == "" {
+				first, label = r.reason(), l
 			}
 			retry = append(retry, it)
-		case outIndexed:
-			o.metrics.docs.WithLabelValues("indexed").Inc()
-			it.call.resolve(it, oc, "", nil)
-		case outDuplicate:
-			o.metrics.docs.WithLabelValues("duplicate").Inc()
-			it.call.resolve(it, oc, "", nil)
+		case outRefused:
+			if it.refusal != nil { // the dead-letter index itself refuses
+				forbidden, forbiddenWhy = append(forbidden, it), "dead-letter index: "+r.reason()
+				continue
+			}
+			o.toDeadLetter(it, r.reason(), r.status, r.errType())
+			refused = append(refused, it)
+		case outGiveUp:
+			forbidden, forbiddenWhy = append(forbidden, it), r.reason()
 		default:
-			o.metrics.docs.WithLabelValues("failed").Inc()
-			it.call.resolve(it, oc, fmt.Sprintf("HTTP %d: %s", statuses[i], reasons[i]), nil)
+			o.finish(it, oc, nil)
 		}
 	}
-	if len(retry) > 0 {
-		return retry, fmt.Errorf("%d of %d documents refused for now, e.g. %s", len(retry), len(items), firstRetry)
+	if len(forbidden) > 0 {
+		o.giveUp(forbidden, errors.New("documents refused: "+forbiddenWhy))
 	}
-	return nil, nil
+	if len(refused) > 0 {
+		o.box.deadLetter(refused)
+	}
+	if len(retry) > 0 {
+		return retry, label, fmt.Errorf("%d of %d documents refused for now, e.g. %s", len(retry), len(items), first)
+	}
+	return nil, "", nil
+}
+
+// actionFor is the bulk action of it: dead-letter entries are overwritten
+// (the newest reason wins), documents are created (or overwritten when
+// reindexing).
+func (o *Output) actionFor(it *item) string {
+	if it.refusal != nil {
+		return "index"
+	}
+	return o.action
 }

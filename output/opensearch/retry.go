@@ -1,41 +1,71 @@
 package opensearch
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
 
-// backoff is jittered exponential backoff: the n-th wait is drawn uniformly
-// from [d/2, 3d/2) with d = initial·2ⁿ capped at max.
-type backoff struct {
-	initial, max time.Duration
-	n            int
-}
-
-func newBackoff(c RetryConfig) *backoff {
-	b := &backoff{initial: c.InitialInterval, max: c.MaxInterval}
-	if b.initial <= 0 {
-		b.initial = 500 * time.Millisecond
+// backoffWait is jittered exponential backoff: the wait after the n-th
+// attempt (n ≥ 1) is drawn uniformly from [d/2, 3d/2) with
+// d = initial·2ⁿ⁻¹ capped at max.
+func backoffWait(c RetryConfig, n int) time.Duration {
+	initial, ceiling := c.InitialInterval, c.MaxInterval
+	if initial <= 0 {
+		initial = 500 * time.Millisecond
 	}
-	if b.max < b.initial {
-		b.max = b.initial
-	}
-	return b
-}
-
-// next returns the wait before the next attempt.
-func (b *backoff) next() time.Duration {
-	d := b.initial
-	for i := 0; i < b.n && d < b.max; i++ {
+	ceiling = max(ceiling, initial)
+	d := initial
+	for i := 1; i < n && d < ceiling; i++ {
 		d *= 2
 	}
-	d = min(d, b.max)
-	b.n++
+	d = min(d, ceiling)
 	return d/2 + time.Duration(rand.Int64N(int64(d)))
 }
 
-// retryableStatus reports whether a whole-request or item status is worth
-// retrying: the cluster is overloaded or briefly unable to answer.
-func retryableStatus(code int) bool {
-	return code == 429 || code >= 500
+// faults remembers why documents are waiting to be sent again, for /readyz
+// and for one log line when writes start being refused and one when they
+// are accepted again (never a line per document or per attempt).
+type faults struct {
+	o *Output
+
+	mu      sync.Mutex
+	label   string
+	err     error
+	since   time.Time
+	retried int // documents sent again since the fault began
+}
+
+func (f *faults) fault(label string, err error, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.since.IsZero() {
+		f.since = time.Now()
+		f.o.logger.Warn("OpenSearch refuses writes for now; documents wait and are retried with backoff", "reason", label, "err", err)
+	}
+	f.label, f.err = label, err
+	f.retried += n
+}
+
+// ok records an attempt that left nothing to retry.
+func (f *faults) ok() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.since.IsZero() || f.o.metricsRetrying() > 0 {
+		return
+	}
+	f.o.logger.Info("OpenSearch accepts writes again", "after", time.Since(f.since).Round(time.Millisecond), "documents_retried", f.retried, "last_reason", f.label)
+	f.label, f.err, f.since, f.retried = "", nil, time.Time{}, 0
+}
+
+// notReady says why writes are not going through, or nil.
+func (f *faults) notReady() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.since.IsZero() {
+		return nil
+	}
+	return fmt.Errorf("opensearch refuses writes for now (%s since %s, %d documents waiting to be retried): %w",
+		f.label, f.since.UTC().Format(time.RFC3339), f.o.metricsRetrying(), f.err)
 }

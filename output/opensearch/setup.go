@@ -56,6 +56,11 @@ func (o *Output) Setup(ctx context.Context) (SetupReport, error) {
 		}
 		rep.Templates = append(rep.Templates, name)
 	}
+	name, err := o.putDeadLetterTemplate(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rep.Templates = append(rep.Templates, name)
 	o.tmplMu.Lock()
 	o.tmplOK = true
 	o.tmplMu.Unlock()
@@ -107,28 +112,38 @@ func (o *Output) EnsureTemplates(ctx context.Context) error {
 	if o.tmplOK {
 		return nil
 	}
+	type want struct {
+		name    string
+		version int
+		put     func(context.Context) (string, error)
+	}
+	var wants []want
 	for _, kind := range mapping.Kinds() {
-		name := mapping.TemplateName(o.prefix, kind)
-		res, err := o.do(ctx, http.MethodGet, "/_index_template/"+url.PathEscape(name), nil)
+		wants = append(wants, want{mapping.TemplateName(o.prefix, kind), mapping.TemplateVersion,
+			func(ctx context.Context) (string, error) { return o.putTemplate(ctx, kind) }})
+	}
+	wants = append(wants, want{DeadLetterIndex(o.prefix), deadLetterTemplateVersion, o.putDeadLetterTemplate})
+	for _, w := range wants {
+		res, err := o.do(ctx, http.MethodGet, "/_index_template/"+url.PathEscape(w.name), nil)
 		if err != nil {
-			return fmt.Errorf("checking index template %s: %w", name, err)
+			return fmt.Errorf("checking index template %s: %w", w.name, err)
 		}
 		switch res.status {
 		case http.StatusOK:
-			if templateVersion(res.body) >= mapping.TemplateVersion {
+			if templateVersion(res.body) >= w.version {
 				continue
 			}
 		case http.StatusNotFound:
 		case http.StatusUnauthorized, http.StatusForbidden:
 			// A writer role without template rights: an administrator
 			// is expected to have run `dmarc-agent setup`.
-			o.logger.Warn("cannot check index templates; assuming `dmarc-agent setup` installed them", "template", name, "status", res.status)
+			o.logger.Warn("cannot check index templates; assuming `dmarc-agent setup` installed them", "template", w.name, "status", res.status)
 			o.tmplOK = true
 			return nil
 		default:
-			return fmt.Errorf("checking index template %s: %s", name, res.errorText())
+			return fmt.Errorf("checking index template %s: %s", w.name, res.errorText())
 		}
-		if _, err := o.putTemplate(ctx, kind); err != nil {
+		if _, err := w.put(ctx); err != nil {
 			return err
 		}
 	}
