@@ -271,15 +271,15 @@ func (x *retryBox) empty() bool {
 // parkedHeap orders parked items by the end of their backoff.
 type parkedHeap []*item
 
-func (h parkedHeap) Len() int           { return len(h) }
+func (h parkedHeap) Len() int { return len(h) }
 func (h parkedHeap) Less(i, j int) bool {
 	if c := h[i].due.Compare(h[j].due); c != 0 {
 		return c < 0
 	}
 	return h[i].seq < h[j].seq // in the order they were parked
 }
-func (h parkedHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *parkedHeap) Push(x any)        { *h = append(*h, x.(*item)) }
+func (h parkedHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *parkedHeap) Push(x any)   { *h = append(*h, x.(*item)) }
 func (h *parkedHeap) Pop() any {
 	old := *h
 	it := old[len(old)-1]
