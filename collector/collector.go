@@ -47,6 +47,10 @@ type Outcome struct {
 	Reports map[string]int
 	// Reason is a one-line explanation when parts of the message were rejected.
 	Reason string
+	// Refused counts documents the output refused for good (a mapping
+	// conflict) and kept in its dead-letter place. With Err nil the message
+	// is done all the same: every document is either written or kept there.
+	Refused int
 }
 
 // ErrNoReport marks a message that holds no valid report.

@@ -7,12 +7,16 @@ import (
 	"strings"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/output"
 )
 
 // Deliver writes a prepared message's documents and returns its result. The
 // outcome is delivered only when the output acknowledged every document (and
 // the archive holds every report); otherwise the source must deliver the
-// message again.
+// message again. A document the output refused for good counts as
+// acknowledged only once the output has kept it in its dead-letter place;
+// the outcome then carries the count (Outcome.Refused), the metric outcome
+// is dead_letter, and one warning names the message.
 func (p *Pipeline) Deliver(ctx context.Context, pr *Prepared) Result {
 	defer pr.spool.Close()
 	res := pr.result
@@ -36,12 +40,14 @@ func (p *Pipeline) Deliver(ctx context.Context, pr *Prepared) Result {
 			res.Outcome.Err = fmt.Errorf("%w: %s", collector.ErrNoReport, reason)
 		}
 	default:
-		out, err := p.d.Output.Write(ctx, pr.spool.docs())
+		wctx := output.WithOrigin(ctx, output.Origin{Source: src, ID: pr.msg.ID})
+		out, err := p.d.Output.Write(wctx, pr.spool.docs())
 		res.Output = out
 		if err != nil {
 			res.Outcome.Err = fmt.Errorf("writing documents of %s: %w", pr.msg.ID, err)
 		} else {
 			res.Outcome.Err = p.commitArchives(pr)
+			res.Outcome.Refused = len(out.Failed)
 		}
 	}
 	if res.Outcome.Err != nil {
@@ -81,13 +87,15 @@ func (p *Pipeline) record(src, id string, res *Result) {
 		outcome = "rejected"
 	case o.Err != nil:
 		outcome = "retry"
+	case o.Refused > 0:
+		outcome = "dead_letter"
 	}
 	if m := p.d.Metrics; m != nil {
 		m.Messages.WithLabelValues(src, outcome).Inc()
 		for _, r := range res.Rejected {
 			m.Rejected.WithLabelValues(r.Class).Inc()
 		}
-		if outcome == "delivered" {
+		if outcome == "delivered" || outcome == "dead_letter" {
 			for k, n := range res.Reports {
 				m.Reports.WithLabelValues(string(k)).Add(float64(n))
 			}
@@ -112,11 +120,14 @@ func (p *Pipeline) record(src, id string, res *Result) {
 		}
 	case "rejected":
 		p.log.Log(context.Background(), p.rejectLevel, "message holds no valid report", "source", src, "id", id, "reason", o.Reason)
+	case "dead_letter":
+		// One line for the message, however many documents were refused.
+		f := res.Output.Failed[0]
+		p.log.Warn("documents refused by the output; kept in its dead-letter place, the rest delivered",
+			"source", src, "id", id, "refused", len(res.Output.Failed), "documents", res.Documents,
+			"dead_letter", res.Output.DeadLetter, "first_index", f.Index, "first_id", f.ID, "first_reason", f.Reason)
 	default:
 		p.log.Debug("message delivered", "source", src, "id", id, "reports", res.Outcome.Reports, "documents", res.Documents)
-	}
-	for _, f := range res.Output.Failed {
-		p.log.Warn("document refused by the output", "index", f.Index, "id", f.ID, "reason", f.Reason)
 	}
 }
 

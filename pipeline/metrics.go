@@ -17,13 +17,13 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Messages: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_messages_total",
-			Help: "Source messages processed, by source and outcome (delivered, rejected, retry)."}, []string{"source", "outcome"}),
+			Help: "Source messages processed, by source and outcome (delivered, dead_letter: delivered but some documents refused by the output and kept in its dead-letter place, rejected, retry)."}, []string{"source", "outcome"}),
 		Reports: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_reports_total",
 			Help: "Valid reports delivered, by kind."}, []string{"kind"}),
 		Documents: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_documents_total",
 			Help: "Documents delivered to the output, by kind."}, []string{"kind"}),
 		Written: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_documents_written_total",
-			Help: "Output results per document: indexed, duplicate, failed."}, []string{"result"}),
+			Help: "Output results per document: indexed, duplicate, failed (refused for good, kept in the dead-letter place)."}, []string{"result"}),
 		Rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dmarc_agent_rejected_total",
 			Help: "Rejected inputs (containers, reports, messages), by reason class."}, []string{"reason"}),
 		ReportMessages: prometheus.NewCounter(prometheus.CounterOpts{Name: "dmarc_agent_report_messages_total",

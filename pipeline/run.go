@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
@@ -32,7 +33,12 @@ type Runner struct {
 	sources []collector.Source
 	log     *slog.Logger
 	m       *RunMetrics
+	refused atomic.Int64
 }
+
+// Refused is the number of documents the output refused for good (kept in
+// its dead-letter place) in the messages acknowledged so far.
+func (r *Runner) Refused() int64 { return r.refused.Load() }
 
 // NewRunner returns a runner. m may be nil (metrics not exported).
 func NewRunner(cfg Config, proc Processor, sources []collector.Source, logger *slog.Logger, m *RunMetrics) *Runner {
@@ -155,6 +161,9 @@ func (r *Runner) handle(ctx context.Context, msg collector.Message) {
 		r.log.Warn("message handed back at shutdown; it will be delivered again", "source", msg.Source, "id", msg.ID)
 	}
 	// The outcome itself was logged by the processor (one line per message).
+	if out.Err == nil {
+		r.refused.Add(int64(out.Refused))
+	}
 	end := time.Now()
 	r.m.observeEnd(msg.Source, out.Delivered(), end.Sub(start), end)
 	r.ack(ctx, msg, out)

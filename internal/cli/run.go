@@ -45,8 +45,10 @@ func runAgent(ctx context.Context, env Env, args []string) int {
 		`Runs the agent: delivers reports from every enabled source (watched folder,
 Gmail) until SIGINT or SIGTERM, with metrics and health on http.listen.
 
-Exit codes: 0 clean stop, 2 invalid flags or configuration (reported before
-the agent starts), 1 fatal error (named in the log).`, env)
+Exit codes: 0 clean stop, 3 clean stop but the output refused documents
+during the run (kept in its dead-letter place), 2 invalid flags or
+configuration (reported before the agent starts), 1 fatal error (named in
+the log).`, env)
 	cfgPath := fs.String("config", "", "configuration `file` (YAML); DMARC_AGENT_* environment variables override it")
 	once := fs.Bool("once", false, "deliver what every source holds now, then exit")
 	osURL := fs.String("opensearch", "", "OpenSearch `URL`s, comma-separated (overrides output.opensearch.urls)")
@@ -74,16 +76,24 @@ the agent starts), 1 fatal error (named in the log).`, env)
 			return ExitUsage
 		}
 	}
-	if err := runWith(ctx, cfg, logger, *once); err != nil {
+	refused, err := runWith(ctx, cfg, logger, *once)
+	if err != nil {
 		logger.Error("agent stopped", "err", err)
 		return ExitFatal
+	}
+	if refused > 0 {
+		// The same truth as ingest: documents were refused (and kept in
+		// the dead-letter place), so the run did not deliver everything.
+		logger.Warn("documents were refused by the output during this run; they are kept in its dead-letter place", "refused", refused)
+		return ExitRejected
 	}
 	return ExitOK
 }
 
 // runWith builds every part from cfg, runs until ctx ends (or, with once,
-// until every source is drained), and releases everything.
-func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once bool) (err error) {
+// until every source is drained), and releases everything. refused counts
+// the documents the output refused for good in delivered messages.
+func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once bool) (refused int64, err error) {
 	log := logger.With("component", "agent")
 	// The stop signal's time: closing gets what is left of the grace.
 	var stopAt atomic.Pointer[time.Time]
@@ -102,13 +112,13 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 	if cfg.Archive.Enabled {
 		a, err := archive.New(cfg.Archive, logger)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		arch = archiverAdapter{a}
 	}
 	st, err := buildProcessor(ctx, cfg, logger, reg, arch)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer func() {
 		// After the runner: every message is acknowledged (delivered, or
@@ -129,11 +139,11 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 
 	sources, err := buildSources(ctx, cfg, logger, reg)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	srv := server.New(cfg.HTTP, reg, readiness(st, sources), logger)
 	if err := srv.Start(); err != nil {
-		return err
+		return 0, err
 	}
 	defer func() {
 		cctx, cancel := closeCtx()
@@ -144,10 +154,10 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 	log.Info("agent started", "version", Version, "sources", len(sources), "once", once)
 	runner := pipeline.NewRunner(cfg.Pipeline, st.pipeline, sources, logger, pipeline.NewRunMetrics(reg))
 	if err := runner.Run(ctx, once); err != nil {
-		return err
+		return runner.Refused(), err
 	}
 	log.Info("agent stopped cleanly")
-	return nil
+	return runner.Refused(), nil
 }
 
 // faulty is a part that can report an internal fault (archive, state file).

@@ -79,6 +79,7 @@ type jsonSummary struct {
 	Failed     *int                  `json:"failed,omitempty"`
 	Rejected   []pipeline.Rejection  `json:"rejected"`
 	Refused    []refused             `json:"refused_documents,omitempty"`
+	DeadLetter string                `json:"dead_letter,omitempty"`
 	Errors     []string              `json:"errors,omitempty"`
 	Domains    map[string]domainJSON `json:"domains"`
 	Report     string                `json:"report,omitempty"`
@@ -97,6 +98,9 @@ type domainJSON struct {
 }
 
 const topFailing = 5
+
+// maxRefusedLines bounds the refused documents the text summary lists.
+const maxRefusedLines = 20
 
 func (s *summary) toJSON() jsonSummary {
 	j := jsonSummary{
@@ -125,6 +129,7 @@ func (s *summary) toJSON() jsonSummary {
 	for _, f := range s.total.Output.Failed {
 		j.Refused = append(j.Refused, refused(f))
 	}
+	j.DeadLetter = s.total.Output.DeadLetter
 	for name, d := range s.total.Domains {
 		j.Domains[name] = domainJSON{Messages: d.Messages, PassRate: d.PassRate(), TopFailing: d.TopFailing(topFailing)}
 	}
@@ -200,8 +205,15 @@ func (s *summary) print(w io.Writer, format string) error {
 	if j.Report != "" {
 		fmt.Fprintf(&b, "report: %s\n", j.Report)
 	}
-	for _, r := range j.Refused {
+	for i, r := range j.Refused {
+		if i == maxRefusedLines {
+			fmt.Fprintf(&b, "refused documents: %d more (--summary json lists them all)\n", len(j.Refused)-i)
+			break
+		}
 		fmt.Fprintf(&b, "refused document %s/%s: %s\n", r.Index, r.ID, printable(r.Reason))
+	}
+	if len(j.Refused) > 0 {
+		fmt.Fprintf(&b, "refused documents kept in: %s\n", j.DeadLetter)
 	}
 	for _, e := range j.Errors {
 		fmt.Fprintf(&b, "error: %s\n", printable(e))
