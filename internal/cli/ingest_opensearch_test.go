@@ -72,7 +72,10 @@ func TestIngestOpenSearchRefusedDocument(t *testing.T) {
 			t.Errorf("refused %+v: want index %s, an id and a reason naming source.ip", r, bad)
 		}
 	}
-	if n := testcluster.Count(t, base, prefix+"-*"); n != *j.Indexed {
+	if n := testcluster.Count(t, base, prefix+"-aggregate-*,"+prefix+"-failure-*,"+prefix+"-smtp-tls-*"); n != *j.Indexed {
 		t.Fatalf("_count %d, want the %d indexed", n, *j.Indexed)
+	}
+	if n := testcluster.Count(t, base, j.DeadLetter); j.DeadLetter != prefix+"-dead-letter" || n != *j.Failed {
+		t.Fatalf("dead-letter %q holds %d documents, want %s with the %d refused", j.DeadLetter, n, prefix+"-dead-letter", *j.Failed)
 	}
 }

@@ -46,6 +46,8 @@ func TestSetupCommand(t *testing.T) {
 		want += "index template " + mapping.TemplateName("acme", k) + ": installed\n"
 		wantPuts = append(wantPuts, "/_index_template/"+mapping.TemplateName("acme", k))
 	}
+	want += "index template acme-dead-letter: installed\n"
+	wantPuts = append(wantPuts, "/_index_template/acme-dead-letter")
 	want += "retention policy: skipped (the Index State Management plugin is not installed on the cluster; delete old indices yourself)\n"
 	if stdout.String() != want {
 		t.Errorf("stdout =\n%s\nwant\n%s", stdout.String(), want)
