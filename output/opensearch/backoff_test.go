@@ -134,3 +134,19 @@ func TestRetriedDocumentsMergeIntoFullRequests(t *testing.T) {
 		t.Errorf("%d documents stored, want 24", f.docCount())
 	}
 }
+
+// The wait doubles only over attempts that wrote nothing, and is capped.
+func TestBackoffWait(t *testing.T) {
+	c := RetryConfig{InitialInterval: 500 * time.Millisecond, MaxInterval: 30 * time.Second}
+	for _, tc := range []struct {
+		stalls int
+		want   time.Duration
+	}{{0, 500 * time.Millisecond}, {1, 500 * time.Millisecond}, {2, time.Second}, {4, 4 * time.Second}, {7, 30 * time.Second}, {40, 30 * time.Second}} {
+		if got := backoffWait(c, tc.stalls, 1); got != tc.want {
+			t.Errorf("backoffWait(%d stalls) = %s, want %s", tc.stalls, got, tc.want)
+		}
+	}
+	if got := backoffWait(c, 2, 0.5); got != 500*time.Millisecond {
+		t.Errorf("jitter 0.5: %s", got)
+	}
+}

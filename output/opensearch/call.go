@@ -34,6 +34,7 @@ type item struct {
 	size int // bytes it adds to a bulk body
 
 	attempts int       // bulk requests that carried it so far
+	stalls   int       // attempts in a row whose request wrote nothing
 	first    time.Time // first attempt
 	due      time.Time // a parked item may be sent again from then
 	retrying bool      // counted in the documents_retrying gauge

@@ -37,15 +37,23 @@ func (o *Output) process(b *batch) {
 	o.metrics.retries.Inc()
 	o.metrics.retried.WithLabelValues(label).Add(float64(len(retry)))
 	o.faults.fault(label, err, len(retry))
-	// One wait for the whole lot, so that it comes back as one batch (to
-	// merge with whatever else is waiting), not scattered by the jitter.
-	most := 0
-	for _, it := range retry {
-		most = max(most, it.attempts)
-	}
-	wait := backoffWait(o.cfg.Retry, most)
+	// The backoff grows only while the cluster takes nothing: an attempt
+	// that wrote some of its documents (a shard's queue full, 429 for a
+	// share of the items) sends the rest again after the initial interval;
+	// one that wrote none (node down, request refused, index blocked)
+	// doubles the wait of its documents. One jitter for the whole lot, so
+	// that documents at the same level come back together, to be merged
+	// with whatever else is waiting.
+	progress := len(retry) < len(items)
+	jitter := newJitter()
 	var parked, expired []*item
 	for _, it := range retry {
+		if progress {
+			it.stalls = 0
+		} else {
+			it.stalls++
+		}
+		wait := backoffWait(o.cfg.Retry, it.stalls, jitter)
 		if max := o.cfg.Retry.MaxElapsed; max > 0 && now.Sub(it.first)+wait > max {
 			expired = append(expired, it)
 			continue

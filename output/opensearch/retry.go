@@ -7,22 +7,25 @@ import (
 	"time"
 )
 
-// backoffWait is jittered exponential backoff: the wait after the n-th
-// attempt (n ≥ 1) is drawn uniformly from [d/2, 3d/2) with
-// d = initial·2ⁿ⁻¹ capped at max.
-func backoffWait(c RetryConfig, n int) time.Duration {
+// backoffWait is jittered exponential backoff: after stalls attempts in a
+// row that wrote nothing, the wait is d·jitter with d = initial·2^(stalls-1)
+// capped at max (d = initial when stalls is 0), and jitter drawn from
+// [0.5, 1.5) by newJitter.
+func backoffWait(c RetryConfig, stalls int, jitter float64) time.Duration {
 	initial, ceiling := c.InitialInterval, c.MaxInterval
 	if initial <= 0 {
 		initial = 500 * time.Millisecond
 	}
 	ceiling = max(ceiling, initial)
 	d := initial
-	for i := 1; i < n && d < ceiling; i++ {
+	for i := 1; i < stalls && d < ceiling; i++ {
 		d *= 2
 	}
 	d = min(d, ceiling)
-	return d/2 + time.Duration(rand.Int64N(int64(d)))
+	return time.Duration(float64(d) * jitter)
 }
+
+func newJitter() float64 { return 0.5 + rand.Float64() }
 
 // faults remembers why documents are waiting to be sent again, for /readyz
 // and for one log line when writes start being refused and one when they
