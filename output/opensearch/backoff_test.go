@@ -85,7 +85,8 @@ func TestRetriedDocumentsMergeIntoFullRequests(t *testing.T) {
 	}
 	cfg := testConfig(f.srv.URL)
 	cfg.Workers, cfg.BatchDocs = 1, 10
-	cfg.Retry = RetryConfig{InitialInterval: 50 * time.Millisecond, MaxInterval: 50 * time.Millisecond, MaxElapsed: time.Minute}
+	// A's six wait 0.5 to 1.5 s: B reaches the worker well before.
+	cfg.Retry = RetryConfig{InitialInterval: time.Second, MaxInterval: time.Second, MaxElapsed: time.Minute}
 	o := newTestOutput(t, cfg, nil)
 	named := func(p string, n int) []output.Doc {
 		ds := docs("dmarc-aggregate-2026.03", n)
@@ -108,9 +109,9 @@ func TestRetriedDocumentsMergeIntoFullRequests(t *testing.T) {
 	b := run(named("b", 10))
 	<-held
 	c := run(named("c", 4))
-	// The six parked documents come due after 25 to 75 ms; the worker is
-	// held well past that, so they wait in the batch with c's four.
-	time.Sleep(time.Second)
+	// The six parked documents come due at most 1.5 s after their 429;
+	// the worker is held past that, so they wait in the batch with c's four.
+	time.Sleep(2500 * time.Millisecond)
 	close(release)
 	for _, ch := range []chan result{a, b, c} {
 		if r := <-ch; r.err != nil || len(r.res.Failed) != 0 {

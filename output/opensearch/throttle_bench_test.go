@@ -194,4 +194,3 @@ func BenchmarkThrottled(b *testing.B) {
 		}
 	}
 }
-
