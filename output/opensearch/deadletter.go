@@ -107,5 +107,5 @@ func (o *Output) toDeadLetter(it *item, reason string, status int, errType strin
 	it.refusal = &output.Failure{Index: orig.Index, ID: orig.ID, Reason: reason}
 	it.doc = d
 	it.size = 40 + len(d.Index) + len(d.ID) + len(body)
-	it.attempts, it.first = 0, time.Time{}
+	it.attempts, it.stalls, it.first = 0, 0, time.Time{}
 }
