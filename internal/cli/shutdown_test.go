@@ -57,7 +57,7 @@ http: {listen: ""}
 	agent := startAgent(t, nil, "run", "--config", cfgFile)
 	waitUntil(t, "the output retrying", time.Minute, func() bool {
 		agentLogs := agent.log()
-		return strings.Contains(agentLogs, "bulk request will be retried")
+		return strings.Contains(agentLogs, "OpenSearch refuses writes for now")
 	})
 	agent.cmd.Process.Signal(syscall.SIGTERM)
 	t0 := time.Now()
