@@ -22,17 +22,12 @@ import (
 func (r *run) deliverReady(ctx context.Context) error {
 	r.mu.Lock()
 	var pending []string
-	inFlight := 0
 	for p, e := range r.files {
-		switch e.status {
-		case statusPending:
+		if e.status == statusPending {
 			pending = append(pending, p)
-		case statusInFlight:
-			inFlight++
 		}
 	}
 	r.mu.Unlock()
-	r.m.pending.Set(float64(len(pending) + inFlight))
 
 	now := time.Now()
 	type candidate struct {

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,6 +45,7 @@ type Source struct {
 	noEvents  bool          // tests: no fsnotify, rescans only (as on a network file system)
 	// stateWrites, in tests, makes state writes fail as on a full disk.
 	stateWrites func() error
+	cur         atomic.Pointer[run] // the Run under way, nil between runs
 }
 
 // New checks the configuration and resolves its paths: processed_dir and
@@ -81,11 +83,31 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Source, e
 	if err != nil {
 		return nil, fmt.Errorf("sources.dir.state_file: %w", err)
 	}
-	return &Source{
+	s := &Source{
 		cfg: cfg, root: root, processed: under(cfg.ProcessedDir), failed: under(cfg.FailedDir),
-		stateFile: stateFile, log: logger.With("component", "source", "source", Name), m: newMetrics(reg),
+		stateFile: stateFile, log: logger.With("component", "source", "source", Name),
 		fault: health.NewFault("dir_state", reg),
-	}, nil
+	}
+	s.m = newMetrics(reg, s.pendingFiles)
+	return s, nil
+}
+
+// pendingFiles counts, at scrape time, the files found and not yet
+// acknowledged: waiting to be stable or for a retry, or in flight.
+func (s *Source) pendingFiles() float64 {
+	r := s.cur.Load()
+	if r == nil {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.files {
+		if e.status == statusPending || e.status == statusInFlight {
+			n++
+		}
+	}
+	return float64(n)
 }
 
 // Name implements collector.Source.
@@ -111,8 +133,10 @@ func (s *Source) Run(ctx context.Context, out chan<- collector.Message, once boo
 		skipped:  map[string]bool{},
 		wake:     make(chan struct{}, 1),
 	}
+	s.cur.Store(r)
 	defer func() {
 		r.acks.Wait()
+		s.cur.CompareAndSwap(r, nil)
 		if err := st.close(); err != nil {
 			s.log.Error("closing state file", "err", err)
 		}
