@@ -16,13 +16,27 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/internal/statefile"
 )
 
 // pass makes one sync on a selected session: search, delivery, acks, cursor.
 func (s *Source) pass(ctx context.Context, out chan<- collector.Message, ss *session) error {
 	st, err := loadState(s.cfg.StateFile)
-	if err != nil {
+	switch {
+	case errors.Is(err, statefile.ErrDamaged):
+		// Start fresh: the whole selection is searched again; messages
+		// flagged done or failed are skipped, the rest delivered again
+		// (same document ids, no duplicates).
+		aside, merr := statefile.MoveAside(s.cfg.StateFile)
+		if merr != nil {
+			s.fault.Set(merr)
+			return fmt.Errorf("%v; %w", err, merr)
+		}
+		s.log.Error("imap state file damaged: moved aside, reading the whole selection again", "err", err, "moved_to", aside)
+	case err != nil:
 		s.log.Warn("imap state unreadable; reading the whole selection again", "err", err)
+	}
+	if err != nil {
 		st = state{}
 	}
 	full := false
@@ -61,8 +75,13 @@ func (s *Source) pass(ctx context.Context, out chan<- collector.Message, ss *ses
 	s.log.Log(ctx, level, "imap pass done", "mailbox", s.cfg.Mailbox, "full_listing", full, "candidates", len(uids),
 		"delivered", c["delivered"], "rejected", c["rejected"], "retry", c["retry"])
 	if err := saveState(s.cfg.StateFile, state{Mailbox: s.mailbox, UIDValidity: ss.validity, LastUID: last, Retry: retry}); err != nil {
-		return fmt.Errorf("saving imap cursor: %w", err)
+		// The cursor stays where it was: the next pass searches the same
+		// UIDs again (flagged mail is skipped, the rest redelivered).
+		err = fmt.Errorf("saving imap cursor: %w", err)
+		s.fault.Set(err)
+		return err
 	}
+	s.fault.Clear()
 	return nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/internal/health"
 	"github.com/dmarc-agent/dmarc-agent/internal/tlsconf"
 )
 
@@ -37,6 +38,7 @@ type Source struct {
 	tls     *tls.Config
 	mailbox string // identifies the mailbox a saved cursor belongs to
 	acks    *acker
+	fault   *health.Fault // the state file cannot be moved aside or written
 }
 
 var _ collector.Source = (*Source)(nil)
@@ -65,6 +67,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Source, e
 		metrics: newMetrics(reg),
 		tls:     tc,
 		mailbox: cfg.Username + "@" + cfg.address() + "/" + cfg.Mailbox,
+		fault:   health.NewFault("imap_state", reg),
 	}
 	s.acks = newAcker(s)
 	return s, nil
@@ -72,6 +75,11 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Source, e
 
 // Name implements collector.Source.
 func (s *Source) Name() string { return "imap" }
+
+// Fault describes a current internal fault (the state file cannot be
+// written or a damaged one moved aside), nil if there is none. Readiness
+// reports it.
+func (s *Source) Fault() error { return s.fault.Err() }
 
 // Run implements collector.Source. In once mode it makes one pass (tried
 // again after a connection fault, up to retry.max_attempts) and returns;

@@ -1,14 +1,11 @@
 package imap
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/emersion/go-imap/v2"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/statefile"
 )
 
 // state is what the state file keeps between passes and runs.
@@ -25,55 +22,20 @@ type state struct {
 	LastUID imap.UID `json:"last_uid"`
 	// Retry holds UIDs whose delivery failed transiently.
 	Retry []imap.UID `json:"retry,omitempty"`
+	// Checksum guards the file; files written before it existed have none
+	// and are accepted.
+	statefile.Checksum
 }
 
-// loadState reads the state file; a missing file is a fresh start.
-func loadState(path string) (state, error) {
-	var st state
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return st, nil
-	}
-	if err != nil {
-		return st, fmt.Errorf("reading imap state: %w", err)
-	}
-	if err := json.Unmarshal(b, &st); err != nil {
-		return state{}, fmt.Errorf("reading imap state %s: %w", path, err)
-	}
-	return st, nil
-}
+// loadState reads the state file; a missing file is a fresh start. An
+// empty file, one that does not parse, or one whose checksum does not match
+// gives an error wrapping statefile.ErrDamaged.
+func loadState(path string) (state, error) { return statefile.Load[state](path) }
 
-// saveState writes the state file atomically: a crash leaves the old or
-// the new file, never a torn one.
+// saveState writes the state file atomically, with its checksum: a crash
+// leaves the old or the new file, never a torn one.
 func saveState(path string, st state) error {
 	slices.Sort(st.Retry)
 	st.Retry = slices.Compact(st.Retry)
-	b, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(path, append(b, '\n'))
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return statefile.Save(path, st)
 }
