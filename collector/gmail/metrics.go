@@ -1,9 +1,9 @@
 package gmail
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/promreg"
 )
 
 // metrics are the source's Prometheus counters.
@@ -34,24 +34,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 	}
 	if reg != nil {
-		m.messages = register(reg, m.messages)
-		m.requests = register(reg, m.requests)
-		m.retries = register(reg, m.retries)
-		m.fullSyncs = register(reg, m.fullSyncs)
+		m.messages = promreg.Register(reg, m.messages)
+		m.requests = promreg.Register(reg, m.requests)
+		m.retries = promreg.Register(reg, m.retries)
+		m.fullSyncs = promreg.Register(reg, m.fullSyncs)
 	}
 	return m
-}
-
-// register registers c, or returns the collector already registered under
-// the same name (two sources sharing a registry in tests).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if old, ok := are.ExistingCollector.(C); ok {
-				return old
-			}
-		}
-	}
-	return c
 }

@@ -1,9 +1,9 @@
 package imap
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/promreg"
 )
 
 // metrics are the source's Prometheus counters.
@@ -44,26 +44,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 	}
 	if reg != nil {
-		m.messages = register(reg, m.messages)
-		m.connects = register(reg, m.connects)
-		m.fetchBytes = register(reg, m.fetchBytes)
-		m.ackCommands = register(reg, m.ackCommands)
-		m.fullSyncs = register(reg, m.fullSyncs)
-		m.idleWakeups = register(reg, m.idleWakeups)
+		m.messages = promreg.Register(reg, m.messages)
+		m.connects = promreg.Register(reg, m.connects)
+		m.fetchBytes = promreg.Register(reg, m.fetchBytes)
+		m.ackCommands = promreg.Register(reg, m.ackCommands)
+		m.fullSyncs = promreg.Register(reg, m.fullSyncs)
+		m.idleWakeups = promreg.Register(reg, m.idleWakeups)
 	}
 	return m
-}
-
-// register registers c, or returns the collector already registered under
-// the same name (two sources sharing a registry in tests).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if old, ok := are.ExistingCollector.(C); ok {
-				return old
-			}
-		}
-	}
-	return c
 }
