@@ -64,13 +64,8 @@ func (r *run) ackFunc(path, rel string, sum [32]byte, info os.FileInfo) func(con
 func (r *run) ackIncomplete(path string, sum [32]byte, info os.FileInfo, o collector.Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.inflight, sum)
-	e := r.files[path]
-	if e == nil || e.status != statusInFlight {
-		return
-	}
-	if e.gone {
-		delete(r.files, path)
+	e := r.landedLocked(path, sum)
+	if e == nil {
 		return
 	}
 	again := info.ModTime().Add(r.cfg.TruncatedGrace)
@@ -96,29 +91,33 @@ func (r *run) stateFailed(path string, sum [32]byte, err error) {
 func (r *run) ackTransient(path string, sum [32]byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if e := r.landedLocked(path, sum); e != nil {
+		r.retryLocked(e, time.Now())
+	}
+}
+
+// landedLocked ends the flight of sum from path (r.mu held) and returns the
+// file's entry, or nil when there is nothing left to decide: the entry is
+// gone, no longer in flight, or its file was removed meanwhile (then it is
+// forgotten).
+func (r *run) landedLocked(path string, sum [32]byte) *entry {
 	delete(r.inflight, sum)
 	e := r.files[path]
 	if e == nil || e.status != statusInFlight {
-		return
+		return nil
 	}
 	if e.gone {
 		delete(r.files, path)
-		return
+		return nil
 	}
-	r.retryLocked(e, time.Now())
+	return e
 }
 
 // ackDone disposes of a file whose content is now recorded.
 func (r *run) ackDone(path string, sum [32]byte, info os.FileInfo, rec record) {
 	r.mu.Lock()
-	delete(r.inflight, sum)
-	e := r.files[path]
-	if e == nil || e.status != statusInFlight {
-		r.mu.Unlock()
-		return
-	}
-	if e.gone {
-		delete(r.files, path)
+	e := r.landedLocked(path, sum)
+	if e == nil {
 		r.mu.Unlock()
 		return
 	}
