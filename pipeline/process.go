@@ -14,6 +14,7 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/report/decode"
+	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
 
 // enrichBatch is how many documents are enriched together (the unit in which
@@ -97,7 +98,7 @@ func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared
 	}
 	err = decode.Walk(ctx, in, msg.Name, p.d.Decode,
 		func(ctx context.Context, part decode.Part) error { return p.part(ctx, pr, part) },
-		func(name, reason string) { pr.reject(name, reason, containerClass(reason)) })
+		func(name string, reason error) { pr.reject(name, reason.Error(), kind.Classify(reason, "container")) })
 	switch {
 	case sr != nil && sr.err != nil:
 		// The source failed to give its bytes (an I/O error, a file that
@@ -113,17 +114,6 @@ func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared
 
 func (pr *Prepared) reject(name, reason, class string) {
 	pr.result.Rejected = append(pr.result.Rejected, Rejection{Path: name, Reason: reason, Class: class})
-}
-
-// containerClass classifies what the decoder rejected (see decode.Rejecter).
-func containerClass(reason string) string {
-	switch {
-	case strings.HasPrefix(reason, "no report"):
-		return "no_report"
-	case strings.HasPrefix(reason, decode.ErrTooLarge.Error()):
-		return "too_large"
-	}
-	return "container"
 }
 
 // part parses one payload. Bad input is recorded as a rejection and the walk
@@ -180,11 +170,7 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 		if rerr := pr.spool.rollback(m); rerr != nil {
 			return rerr
 		}
-		class := "report"
-		if errors.Is(err, decode.ErrTooLarge) {
-			class = "too_large"
-		}
-		pr.reject(part.Name, oneLine(err), class)
+		pr.reject(part.Name, oneLine(err), kind.Classify(err, "report"))
 		return nil
 	}
 	partRes.Reports = map[mapping.Kind]int{part.Kind: 1}
