@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailfake"
+	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailtest"
 )
 
 type lockedBuffer struct {
@@ -49,7 +49,7 @@ func TestGmailAuthUsage(t *testing.T) {
 // `dmarc-agent gmail auth` on a headless machine: the URL is printed, the
 // redirect URL is pasted, the token is saved 0600.
 func TestGmailAuthPastedRedirect(t *testing.T) {
-	f := gmailfake.New("reports@example.com")
+	f := gmailtest.New("reports@example.com")
 	defer f.Close()
 	dir := t.TempDir()
 	client := filepath.Join(dir, "client.json")
