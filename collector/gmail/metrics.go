@@ -1,9 +1,8 @@
 package gmail
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // metrics are the source's Prometheus counters.
@@ -15,43 +14,27 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
+	// Registered on reg through promauto (nil: not registered); registering
+	// twice on one registry is a wiring bug and panics at start.
+	f := promauto.With(reg)
+
 	m := &metrics{
-		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+		messages: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_gmail_messages_total",
 			Help: "Gmail messages handled, by outcome (delivered, rejected, retry, skipped).",
 		}, []string{"outcome"}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+		requests: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_gmail_api_requests_total",
 			Help: "Gmail API responses by HTTP status; error counts network faults.",
 		}, []string{"code"}),
-		retries: prometheus.NewCounter(prometheus.CounterOpts{
+		retries: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_gmail_api_retries_total",
 			Help: "Gmail API requests retried after a rate limit, server error or network fault.",
 		}),
-		fullSyncs: prometheus.NewCounter(prometheus.CounterOpts{
+		fullSyncs: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_gmail_full_syncs_total",
 			Help: "Full listings of the selection (first run, expired history, reprocessing).",
 		}),
 	}
-	if reg != nil {
-		m.messages = register(reg, m.messages)
-		m.requests = register(reg, m.requests)
-		m.retries = register(reg, m.retries)
-		m.fullSyncs = register(reg, m.fullSyncs)
-	}
 	return m
-}
-
-// register registers c, or returns the collector already registered under
-// the same name (two sources sharing a registry in tests).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if old, ok := are.ExistingCollector.(C); ok {
-				return old
-			}
-		}
-	}
-	return c
 }
