@@ -75,6 +75,10 @@ func TestWalk(t *testing.T) {
 		{"plain XML", "r.xml", []byte(reportXML), walkResult{Parts: []gotPart{agg("r.xml", reportXML)}}},
 		{"XML with BOM, comment and DOCTYPE", "r.xml", []byte("\ufeff<!-- c --><!DOCTYPE feedback [<!ENTITY a '<x>'>]>" + reportXML[38:]),
 			walkResult{Parts: []gotPart{agg("r.xml", "\ufeff<!-- c --><!DOCTYPE feedback [<!ENTITY a '<x>'>]>"+reportXML[38:])}}},
+		// A '>' in a comment of the internal subset does not end the DOCTYPE
+		// (the aggregate scanner reads it the same way).
+		{"DOCTYPE with a comment holding '>'", "r.xml", []byte("<!DOCTYPE feedback [<!-- a > b -->]>" + reportXML[38:]),
+			walkResult{Parts: []gotPart{agg("r.xml", "<!DOCTYPE feedback [<!-- a > b -->]>"+reportXML[38:])}}},
 		{"gzip", "r.xml.gz", xmlGz, walkResult{Parts: []gotPart{agg("r.xml.gz", reportXML)}}},
 		{"zip", "r.zip", xmlZip, walkResult{Parts: []gotPart{agg("r.zip/google.com!example.com!1700006400!1700092799.xml", reportXML)}}},
 		{"gzip in zip, stored", "r.zip", zipOf(0, entry{"dir/a.xml.gz", xmlGz}, entry{"__MACOSX/._a.xml.gz", []byte("junk")}),
