@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/goleak"
 
@@ -157,19 +158,19 @@ func TestRunnerOnceAcksEveryOutcome(t *testing.T) {
 			}
 		}
 	}
-	if got := metricValue(t, reg, "dmarc_agent_messages_in_flight"); got != 0 {
+	if got := testutil.ToFloat64(m.inFlight); got != 0 {
 		t.Errorf("in flight after run = %v", got)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_message_duration_seconds"); got != 70 {
+	if got := histogramCount(t, m.duration); got != 70 {
 		t.Errorf("duration samples = %v, want 70", got)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_messages_handed_back_total", "source", "a"); got != 0 {
+	if got := testutil.ToFloat64(m.handedBack.WithLabelValues("a")); got != 0 {
 		t.Errorf("handed back = %v", got)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_source_last_success_timestamp_seconds", "source", "a"); got < float64(time.Now().Add(-time.Minute).Unix()) {
+	if got := testutil.ToFloat64(m.lastSuccess.WithLabelValues("a")); got < float64(time.Now().Add(-time.Minute).Unix()) {
 		t.Errorf("last success of a = %v", got)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_source_lag_seconds", "source", "b"); got < 60 || got > 120 {
+	if got := testutil.ToFloat64(m.lag.WithLabelValues("b")); got < 60 || got > 120 {
 		t.Errorf("lag of b = %v, want about 60 s", got)
 	}
 }
@@ -205,10 +206,10 @@ func TestRunnerBackPressureThenDelivery(t *testing.T) {
 	if got := src.sent.Load(); got != workers+queue {
 		t.Fatalf("source handed over %d messages while the output was blocked, want %d", got, workers+queue)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_messages_in_flight"); got != workers {
+	if got := testutil.ToFloat64(m.inFlight); got != workers {
 		t.Errorf("in flight = %v, want %d", got, workers)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_queue_depth"); got != queue {
+	if got := testutil.ToFloat64(m.queueDepth); got != queue {
 		t.Errorf("queue depth = %v, want %d", got, queue)
 	}
 	if got := src.count(t); len(got) != 0 {
@@ -224,50 +225,20 @@ func TestRunnerBackPressureThenDelivery(t *testing.T) {
 	if got := src.count(t); got[OutcomeDelivered] != total || len(got) != 1 {
 		t.Errorf("outcomes = %v, want %d delivered", got, total)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_source_last_success_timestamp_seconds", "source", "dir"); got == 0 {
+	if got := testutil.ToFloat64(m.lastSuccess.WithLabelValues("dir")); got == 0 {
 		t.Error("last success not set")
 	}
 }
 
-// metricValue returns the value of the series name{labels} in reg.
-func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
+// histogramCount is the number of observations of h (testutil.ToFloat64
+// reads counters and gauges only).
+func histogramCount(t *testing.T, h prometheus.Histogram) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
+	var pb dto.Metric
+	if err := h.Write(&pb); err != nil {
 		t.Fatal(err)
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				have[lp.GetName()] = lp.GetValue()
-			}
-			for i := 0; i+1 < len(labels); i += 2 {
-				if have[labels[i]] != labels[i+1] {
-					continue series
-				}
-			}
-			return value(m)
-		}
-	}
-	t.Fatalf("no series %s%v", name, labels)
-	return 0
-}
-
-func value(m *dto.Metric) float64 {
-	switch {
-	case m.Counter != nil:
-		return m.Counter.GetValue()
-	case m.Gauge != nil:
-		return m.Gauge.GetValue()
-	case m.Histogram != nil:
-		return float64(m.Histogram.GetSampleCount())
-	}
-	return 0
+	return float64(pb.GetHistogram().GetSampleCount())
 }
 
 func TestRunnerShutdownGrace(t *testing.T) {
@@ -295,8 +266,8 @@ func TestRunnerShutdownGrace(t *testing.T) {
 			})
 			src := newFakeSource("dir", 10)
 			// One worker, queue of 4: one message in flight, four queued.
-			reg := prometheus.NewRegistry()
-			r := NewRunner(testConfig(1, 4, 300*time.Millisecond), proc, []collector.Source{src}, nil, NewRunMetrics(reg))
+			m := NewRunMetrics(prometheus.NewRegistry())
+			r := NewRunner(testConfig(1, 4, 300*time.Millisecond), proc, []collector.Source{src}, nil, m)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- r.Run(ctx, false) }()
@@ -318,7 +289,7 @@ func TestRunnerShutdownGrace(t *testing.T) {
 			if len(started) != 0 {
 				t.Errorf("%d queued messages were processed after the stop", len(started))
 			}
-			if got := metricValue(t, reg, "dmarc_agent_messages_handed_back_total", "source", "dir"); int(got) != want["shutdown"] {
+			if got := testutil.ToFloat64(m.handedBack.WithLabelValues("dir")); int(got) != want["shutdown"] {
 				t.Errorf("handed back metric = %v, want %d", got, want["shutdown"])
 			}
 		})

@@ -17,6 +17,7 @@ type RunMetrics struct {
 	lag         *prometheus.GaugeVec
 	lastSuccess *prometheus.GaugeVec
 	duration    prometheus.Histogram
+	queueDepth  prometheus.GaugeFunc
 	queueLen    atomic.Pointer[func() int]
 }
 
@@ -49,7 +50,7 @@ func NewRunMetrics(reg prometheus.Registerer) *RunMetrics {
 			Buckets: prometheus.ExponentialBuckets(0.01, 4, 9), // 10ms .. ~11min
 		}),
 	}
-	f.NewGaugeFunc(prometheus.GaugeOpts{
+	m.queueDepth = f.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "dmarc_agent_queue_depth",
 		Help: "Messages waiting between the sources and the workers.",
 	}, func() float64 {

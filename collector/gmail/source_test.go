@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
@@ -376,10 +377,13 @@ func TestMarkReadAndArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.exactlyOnce(t, fx.reports)
-	for outcome, want := range map[string]float64{"delivered": 3, "rejected": 2} {
-		if got := counterValue(t, reg, outcome); got != want {
-			t.Errorf("dmarc_agent_gmail_messages_total{outcome=%q} = %v, want %v", outcome, got, want)
-		}
+	want := `# HELP dmarc_agent_gmail_messages_total Gmail messages handled, by outcome (delivered, rejected, retry, skipped).
+# TYPE dmarc_agent_gmail_messages_total counter
+dmarc_agent_gmail_messages_total{outcome="delivered"} 3
+dmarc_agent_gmail_messages_total{outcome="rejected"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "dmarc_agent_gmail_messages_total"); err != nil {
+		t.Error(err)
 	}
 	for _, id := range fx.byReport {
 		if got := f.Labels(box, id); !slices.Equal(got, []string{"dmarc/processed"}) {
@@ -423,27 +427,6 @@ func TestConcurrencyAndBudget(t *testing.T) {
 	if min := time.Duration(n-10) * 100 * time.Millisecond; time.Since(start) < min*9/10 {
 		t.Errorf("%d requests took %s; a budget of 600/min needs at least %s", n, time.Since(start), min)
 	}
-}
-
-// counterValue reads a messages_total series from a registry.
-func counterValue(t *testing.T, reg *prometheus.Registry, outcome string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "dmarc_agent_gmail_messages_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			if m.GetLabel()[0].GetValue() == outcome {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	t.Fatalf("no dmarc_agent_gmail_messages_total{outcome=%q}", outcome)
-	return 0
 }
 
 func only(fs []gmailtest.Fault, keep func(gmailtest.Fault) bool) []gmailtest.Fault {
