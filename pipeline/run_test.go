@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -122,7 +123,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond) // waitFor's poll interval: cond has no signal to wait on
 	}
 }
 
@@ -175,7 +176,13 @@ func TestRunnerOnceAcksEveryOutcome(t *testing.T) {
 	}
 }
 
+// In a synctest bubble, synctest.Wait is the signal that the runner has
+// done all it would do while the output is down.
 func TestRunnerBackPressureThenDelivery(t *testing.T) {
+	synctest.Test(t, testRunnerBackPressureThenDelivery)
+}
+
+func testRunnerBackPressureThenDelivery(t *testing.T) {
 	const workers, queue, total = 2, 3, 200
 	release := make(chan struct{})
 	var busy atomic.Int64
@@ -199,10 +206,10 @@ func TestRunnerBackPressureThenDelivery(t *testing.T) {
 
 	// The output is "down": both workers block, the queue fills, and the
 	// source blocks on its next send. Nothing more is read.
-	waitFor(t, "source blocked on a full queue", func() bool {
-		return busy.Load() == workers && src.sent.Load() == workers+queue && src.attempting.Load() == workers+queue+1
-	})
-	time.Sleep(50 * time.Millisecond) // give a broken runner the chance to read ahead
+	synctest.Wait() // every goroutine blocked: a broken runner would have read ahead by now
+	if busy.Load() != workers || src.attempting.Load() != workers+queue+1 {
+		t.Fatalf("busy workers %d, source attempts %d; want %d and %d", busy.Load(), src.attempting.Load(), workers, workers+queue+1)
+	}
 	if got := src.sent.Load(); got != workers+queue {
 		t.Fatalf("source handed over %d messages while the output was blocked, want %d", got, workers+queue)
 	}
@@ -250,48 +257,52 @@ func TestRunnerShutdownGrace(t *testing.T) {
 		{"finishes within grace is delivered", 100 * time.Millisecond, OutcomeDelivered},
 		{"outlives grace is handed back", -1, "shutdown"},
 	} {
+		// In a synctest bubble the grace period and the processing time are
+		// fake time: the outcome does not depend on the machine's load.
 		t.Run(tc.name, func(t *testing.T) {
-			started := make(chan struct{}, 10)
-			var sawCancel atomic.Bool
-			proc := procFunc(func(ctx context.Context, _ collector.Message) collector.Outcome {
-				started <- struct{}{}
-				if tc.finishAfter < 0 {
-					<-ctx.Done()
-					sawCancel.Store(true)
-					// A careless processor claiming success must not be acked as delivered.
+			synctest.Test(t, func(t *testing.T) {
+				started := make(chan struct{}, 10)
+				var sawCancel atomic.Bool
+				proc := procFunc(func(ctx context.Context, _ collector.Message) collector.Outcome {
+					started <- struct{}{}
+					if tc.finishAfter < 0 {
+						<-ctx.Done()
+						sawCancel.Store(true)
+						// A careless processor claiming success must not be acked as delivered.
+						return collector.Outcome{}
+					}
+					time.Sleep(tc.finishAfter) // fake time (synctest): the processing takes this long
 					return collector.Outcome{}
+				})
+				src := newFakeSource("dir", 10)
+				// One worker, queue of 4: one message in flight, four queued.
+				m := NewRunMetrics(prometheus.NewRegistry())
+				r := NewRunner(testConfig(1, 4, 300*time.Millisecond), proc, []collector.Source{src}, nil, m)
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				go func() { done <- r.Run(ctx, false) }()
+				<-started
+				waitFor(t, "queue full", func() bool { return src.sent.Load() == 5 })
+				cancel()
+				if err := <-done; err != nil {
+					t.Fatal(err)
 				}
-				time.Sleep(tc.finishAfter)
-				return collector.Outcome{}
+				got := src.count(t)
+				want := map[string]int{tc.want: 1}
+				want["shutdown"] += 4 // the queued ones are handed back unprocessed
+				if len(got) != len(want) || got[tc.want] != want[tc.want] || got["shutdown"] != want["shutdown"] {
+					t.Errorf("outcomes = %v, want %v", got, want)
+				}
+				if tc.finishAfter < 0 && !sawCancel.Load() {
+					t.Error("in-flight processing was not cancelled after the grace")
+				}
+				if len(started) != 0 {
+					t.Errorf("%d queued messages were processed after the stop", len(started))
+				}
+				if got := testutil.ToFloat64(m.handedBack.WithLabelValues("dir")); int(got) != want["shutdown"] {
+					t.Errorf("handed back metric = %v, want %d", got, want["shutdown"])
+				}
 			})
-			src := newFakeSource("dir", 10)
-			// One worker, queue of 4: one message in flight, four queued.
-			m := NewRunMetrics(prometheus.NewRegistry())
-			r := NewRunner(testConfig(1, 4, 300*time.Millisecond), proc, []collector.Source{src}, nil, m)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- r.Run(ctx, false) }()
-			<-started
-			waitFor(t, "queue full", func() bool { return src.sent.Load() == 5 })
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
-			got := src.count(t)
-			want := map[string]int{tc.want: 1}
-			want["shutdown"] += 4 // the queued ones are handed back unprocessed
-			if len(got) != len(want) || got[tc.want] != want[tc.want] || got["shutdown"] != want["shutdown"] {
-				t.Errorf("outcomes = %v, want %v", got, want)
-			}
-			if tc.finishAfter < 0 && !sawCancel.Load() {
-				t.Error("in-flight processing was not cancelled after the grace")
-			}
-			if len(started) != 0 {
-				t.Errorf("%d queued messages were processed after the stop", len(started))
-			}
-			if got := testutil.ToFloat64(m.handedBack.WithLabelValues("dir")); int(got) != want["shutdown"] {
-				t.Errorf("handed back metric = %v, want %d", got, want["shutdown"])
-			}
 		})
 	}
 }

@@ -36,20 +36,31 @@ func oauthSetup(t *testing.T, f *gmailtest.Server) gmail.Config {
 func authorize(t *testing.T, f *gmailtest.Server, cfg gmail.Config, listen string, answer func(authURL string) string) (string, error) {
 	t.Helper()
 	inR, inW := io.Pipe()
-	out := &syncBuffer{}
+	out := &syncBuffer{wrote: make(chan struct{}, 1)}
 	done := make(chan error, 1)
 	go func() {
 		done <- gmail.Authorize(context.Background(), cfg, gmail.AuthOptions{In: inR, Out: out, Listen: listen})
 	}()
 	defer inW.Close()
 	var authURL string
-	for deadline := time.Now().Add(10 * time.Second); authURL == "" && time.Now().Before(deadline); {
+	timeout := time.After(10 * time.Second)
+wait:
+	for {
 		for _, line := range strings.Split(out.String(), "\n") {
 			if strings.HasPrefix(line, f.URL+"/o/oauth2/auth?") {
 				authURL = line
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
+		if authURL != "" {
+			break
+		}
+		select {
+		case <-out.wrote: // more output: look again
+		case err := <-done:
+			t.Fatalf("Authorize returned before printing a consent URL:\n%s (err %v)", out, err)
+		case <-timeout:
+			break wait
+		}
 	}
 	if authURL == "" {
 		inW.Close()

@@ -325,15 +325,23 @@ func checkLabels(t *testing.T, f *gmailtest.Server, fx mailboxFixture) {
 	}
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
+// syncBuffer is a log sink safe for concurrent writers. When wrote is set,
+// each Write signals it (without blocking), so a reader can wait for output.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote chan struct{}
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.wrote != nil {
+		select {
+		case s.wrote <- struct{}{}:
+		default:
+		}
+	}
 	return s.b.Write(p)
 }
 
