@@ -70,7 +70,7 @@ func TestGmailAuthPastedRedirect(t *testing.T) {
 		done <- Main(context.Background(), Env{Stdin: inR, Stdout: out, Stderr: errOut}, []string{"gmail", "auth", "--config", cfgFile})
 	}()
 	var authURL string
-	for deadline := time.Now().Add(10 * time.Second); authURL == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); authURL == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) { // poll the printed output for the URL
 		for _, l := range strings.Split(out.String(), "\n") {
 			if strings.HasPrefix(l, f.URL) {
 				authURL = l
