@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -136,7 +137,7 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 		body = io.TeeReader(body, tee)
 	}
 	var partRes Result
-	date, err := p.parse(ctx, pr, part, body, &partRes)
+	date, err := p.parseRecovered(ctx, pr, part, body, &partRes)
 	if err == nil {
 		// Read to the end: checksums of compressed containers are verified
 		// there, and the archive copy must be whole.
@@ -164,13 +165,20 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 			aw.Abort()
 		}
 		var ie internalError
-		if errors.As(err, &ie) || ctx.Err() != nil {
+		var pe *panicError
+		isPanic := errors.As(err, &pe)
+		if !isPanic && (errors.As(err, &ie) || ctx.Err() != nil) {
 			return err
 		}
 		if rerr := pr.spool.rollback(m); rerr != nil {
 			return rerr
 		}
-		pr.reject(part.Name, oneLine(err), kind.Classify(err, "report"))
+		class := kind.Classify(err, "report")
+		if isPanic {
+			class = "internal"
+			p.log.Error("panic while processing a report; it is rejected", "id", pr.msg.ID, "part", part.Name, "panic", pe.v, "stack", pe.stack)
+		}
+		pr.reject(part.Name, oneLine(err), class)
 		return nil
 	}
 	partRes.Reports = map[mapping.Kind]int{part.Kind: 1}
@@ -181,6 +189,33 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 		pr.archives = append(pr.archives, pendingArchive{aw, part.Kind, date})
 	}
 	return nil
+}
+
+// parseRecovered is parse with a panic (a parser or enricher bug met by
+// some input) turned into a *panicError, so that the report is rejected
+// with a reason under every command instead of crashing the process.
+func (p *Pipeline) parseRecovered(ctx context.Context, pr *Prepared, part decode.Part, body io.Reader, res *Result) (date time.Time, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError(v)
+		}
+	}()
+	return p.parse(ctx, pr, part, body, res)
+}
+
+// panicError is a panic met while parsing or enriching one report. The
+// report is rejected with it as the reason: a crash would stop every other
+// message, and a retry would panic again. It is our fault, not the
+// input's, and says so.
+type panicError struct {
+	v     any
+	stack string
+}
+
+func newPanicError(v any) *panicError { return &panicError{v: v, stack: string(debug.Stack())} }
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("internal error: panic while processing the report: %v", e.v)
 }
 
 // parse dispatches on the report kind and returns the report's own date.
