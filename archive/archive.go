@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
 
 // tempPrefix starts the names of payloads being written (in DIR itself, so
@@ -25,16 +25,16 @@ import (
 const tempPrefix = ".incoming-"
 
 // Ext returns the file extension used for a report kind.
-func Ext(kind mapping.Kind) (string, error) {
-	switch kind {
-	case mapping.KindAggregate:
+func Ext(k kind.Kind) (string, error) {
+	switch k {
+	case kind.Aggregate:
 		return "xml.gz", nil
-	case mapping.KindSMTPTLS:
+	case kind.SMTPTLS:
 		return "json.gz", nil
-	case mapping.KindFailure:
+	case kind.Failure:
 		return "eml.gz", nil
 	}
-	return "", fmt.Errorf("archive: unknown report kind %q", kind)
+	return "", fmt.Errorf("archive: unknown report kind %q", k)
 }
 
 // Archive stores report payloads in a directory.
@@ -73,8 +73,8 @@ func (a *Archive) Start() (*Writer, error) {
 }
 
 // Path returns where a payload with this hash, kind and date is stored.
-func (a *Archive) Path(sum string, kind mapping.Kind, date time.Time) (string, error) {
-	ext, err := Ext(kind)
+func (a *Archive) Path(sum string, k kind.Kind, date time.Time) (string, error) {
+	ext, err := Ext(k)
 	if err != nil {
 		return "", err
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
 
 func newTestArchive(t *testing.T) *Archive {
@@ -47,7 +47,7 @@ func files(t *testing.T, dir string) []string {
 	return out
 }
 
-func store(t *testing.T, a *Archive, payload string, kind mapping.Kind, date time.Time) error {
+func store(t *testing.T, a *Archive, payload string, kind kind.Kind, date time.Time) error {
 	t.Helper()
 	w, err := a.Start()
 	if err != nil {
@@ -89,15 +89,15 @@ func gunzip(t *testing.T, path string) string {
 func TestCommitStoresByKindAndReportMonth(t *testing.T) {
 	east := time.FixedZone("UTC+2", 2*3600)
 	for _, tc := range []struct {
-		kind mapping.Kind
+		kind kind.Kind
 		date time.Time
 		dir  string
 		ext  string
 	}{
-		{mapping.KindAggregate, time.Date(2026, 10, 14, 12, 0, 0, 0, time.UTC), "2026/10", "xml.gz"},
-		{mapping.KindSMTPTLS, time.Date(2025, 1, 31, 23, 59, 59, 0, time.UTC), "2025/01", "json.gz"},
+		{kind.Aggregate, time.Date(2026, 10, 14, 12, 0, 0, 0, time.UTC), "2026/10", "xml.gz"},
+		{kind.SMTPTLS, time.Date(2025, 1, 31, 23, 59, 59, 0, time.UTC), "2025/01", "json.gz"},
 		// 00:30 on 1 March at UTC+2 is still February in UTC.
-		{mapping.KindFailure, time.Date(2026, 3, 1, 0, 30, 0, 0, east), "2026/02", "eml.gz"},
+		{kind.Failure, time.Date(2026, 3, 1, 0, 30, 0, 0, east), "2026/02", "eml.gz"},
 	} {
 		t.Run(string(tc.kind), func(t *testing.T) {
 			a := newTestArchive(t)
@@ -120,7 +120,7 @@ func TestCommitStoresByKindAndReportMonth(t *testing.T) {
 func TestCommitIsIdempotent(t *testing.T) {
 	a := newTestArchive(t)
 	date := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
-	if err := store(t, a, "same report", mapping.KindAggregate, date); err != nil {
+	if err := store(t, a, "same report", kind.Aggregate, date); err != nil {
 		t.Fatal(err)
 	}
 	first := files(t, a.Dir())
@@ -129,7 +129,7 @@ func TestCommitIsIdempotent(t *testing.T) {
 	if err := os.Chtimes(p, old, old); err != nil {
 		t.Fatal(err)
 	}
-	if err := store(t, a, "same report", mapping.KindAggregate, date); err != nil {
+	if err := store(t, a, "same report", kind.Aggregate, date); err != nil {
 		t.Fatal(err)
 	}
 	if got := files(t, a.Dir()); len(got) != 1 || got[0] != first[0] {
@@ -138,7 +138,7 @@ func TestCommitIsIdempotent(t *testing.T) {
 	if info, _ := os.Stat(p); !info.ModTime().Equal(old) {
 		t.Error("the existing archive file was rewritten")
 	}
-	if err := store(t, a, "another report", mapping.KindAggregate, date); err != nil {
+	if err := store(t, a, "another report", kind.Aggregate, date); err != nil {
 		t.Fatal(err)
 	}
 	if got := files(t, a.Dir()); len(got) != 2 {
@@ -152,7 +152,7 @@ func TestConcurrentCommitsOfOnePayload(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
-		wg.Go(func() { errs <- store(t, a, strings.Repeat("row\n", 1000), mapping.KindAggregate, date) })
+		wg.Go(func() { errs <- store(t, a, strings.Repeat("row\n", 1000), kind.Aggregate, date) })
 	}
 	wg.Wait()
 	close(errs)
@@ -178,7 +178,7 @@ func TestAbortAndFailuresLeaveNothing(t *testing.T) {
 	if err := w.Abort(); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Commit(mapping.KindAggregate, date); err == nil {
+	if err := w.Commit(kind.Aggregate, date); err == nil {
 		t.Error("commit after abort succeeded")
 	}
 	if _, err := w.Write([]byte("x")); err == nil {
@@ -187,12 +187,12 @@ func TestAbortAndFailuresLeaveNothing(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		kind mapping.Kind
+		kind kind.Kind
 		date time.Time
 		want string
 	}{
 		{"unknown kind", "forensic", date, `unknown report kind "forensic"`},
-		{"no date", mapping.KindAggregate, time.Time{}, "no date"},
+		{"no date", kind.Aggregate, time.Time{}, "no date"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := store(t, a, "payload", tc.kind, tc.date)
@@ -208,7 +208,7 @@ func TestAbortAndFailuresLeaveNothing(t *testing.T) {
 	// Abort after Commit is a no-op and keeps the stored file.
 	w, _ = a.Start()
 	io.WriteString(w, "kept")
-	if err := w.Commit(mapping.KindAggregate, date); err != nil {
+	if err := w.Commit(kind.Aggregate, date); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Abort(); err != nil {
@@ -248,7 +248,7 @@ func TestWriteMatchesBytesWritten(t *testing.T) {
 	if err != nil || n != len(payload) {
 		t.Fatalf("Write = %d, %v", n, err)
 	}
-	if err := w.Commit(mapping.KindAggregate, time.Unix(1e9, 0)); err != nil {
+	if err := w.Commit(kind.Aggregate, time.Unix(1e9, 0)); err != nil {
 		t.Fatal(err)
 	}
 	h := sha256.Sum256(payload)

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
 
 // Writer stores one payload: bytes written to it are hashed and compressed
@@ -48,7 +48,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 // Commit stores the payload as DIR/YYYY/MM/<sha256>.<ext> for the report's
 // kind and date (UTC). If that file exists, the payload was archived before
 // and nothing is written. The file is synced to disk before it gets its name.
-func (w *Writer) Commit(kind mapping.Kind, date time.Time) error {
+func (w *Writer) Commit(k kind.Kind, date time.Time) error {
 	if w.done {
 		return errors.New("archive: commit after commit or abort")
 	}
@@ -62,7 +62,7 @@ func (w *Writer) Commit(kind mapping.Kind, date time.Time) error {
 	if w.err != nil {
 		return fail(w.err)
 	}
-	dest, err := w.a.Path(hex.EncodeToString(w.sum.Sum(nil)), kind, date)
+	dest, err := w.a.Path(hex.EncodeToString(w.sum.Sum(nil)), k, date)
 	if err != nil {
 		return fail(err)
 	}

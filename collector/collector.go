@@ -14,6 +14,8 @@ import (
 	"errors"
 	"io"
 	"time"
+
+	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
 
 // Message is one unit a source delivers: a file, or a mail message.
@@ -53,8 +55,8 @@ type Outcome struct {
 	Refused int
 }
 
-// ErrNoReport marks a message that holds no valid report.
-var ErrNoReport = errors.New("no valid report")
+// ErrNoReport marks a message that holds no valid report (kind.ErrNoReport).
+var ErrNoReport = kind.ErrNoReport
 
 // ErrIncomplete marks, together with ErrNoReport, a message whose every
 // rejection looks like input that ends early (truncated XML, gzip or zip):

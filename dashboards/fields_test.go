@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dmarc-agent/dmarc-agent/dashboards/internal/spec"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/tools/gendashboards/spec"
 )
 
 // docShapes describes each document kind's Go struct: for every leaf field,

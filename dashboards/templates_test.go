@@ -4,8 +4,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/dmarc-agent/dmarc-agent/dashboards/internal/spec"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/tools/gendashboards/spec"
 )
 
 var kinds = []mapping.Kind{mapping.KindAggregate, mapping.KindFailure, mapping.KindSMTPTLS}

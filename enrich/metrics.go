@@ -1,9 +1,8 @@
 package enrich
 
 import (
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 type metrics struct {
@@ -13,21 +12,25 @@ type metrics struct {
 	verdicts *prometheus.CounterVec // verdict
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer) *metrics {
+	// Registered on reg through promauto (nil: not registered); registering
+	// twice on one registry is a wiring bug and panics at start.
+	f := promauto.With(reg)
+
 	m := &metrics{
-		geo: prometheus.NewCounterVec(prometheus.CounterOpts{
+		geo: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_enrich_geoip_lookups_total",
 			Help: "GeoIP lookups of distinct addresses per batch, by result (found, not_found, error).",
 		}, []string{"result"}),
-		invalid: prometheus.NewCounter(prometheus.CounterOpts{
+		invalid: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_enrich_invalid_ips_total",
 			Help: "Source IPs that could not be parsed and were left unenriched.",
 		}),
-		matches: prometheus.NewCounterVec(prometheus.CounterOpts{
+		matches: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_enrich_sender_matches_total",
 			Help: "Sources enriched, by the signal that named the sender (ptr, dkim, asn, none).",
 		}, []string{"matched_by"}),
-		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
+		verdicts: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_enrich_verdicts_total",
 			Help: "Aggregate records by verdict.",
 		}, []string{"verdict"}),
@@ -41,12 +44,5 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, v := range []string{"aligned", "forwarded", "misconfigured", "spoofed"} {
 		m.verdicts.WithLabelValues(v)
 	}
-	if reg != nil {
-		for _, c := range []prometheus.Collector{m.geo, m.invalid, m.matches, m.verdicts} {
-			if err := reg.Register(c); err != nil {
-				return nil, fmt.Errorf("registering enrichment metrics: %w", err)
-			}
-		}
-	}
-	return m, nil
+	return m
 }

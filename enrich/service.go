@@ -49,10 +49,8 @@ func newService(ctx context.Context, cfg Config, logger *slog.Logger, reg promet
 	}
 	logger = logger.With("component", "enrich")
 	s := &Service{logger: logger}
+	s.metrics = newMetrics(reg)
 	var err error
-	if s.metrics, err = newMetrics(reg); err != nil {
-		return nil, err
-	}
 	var geoDBs []string // for the one start-up line
 	if len(cfg.GeoIP.Databases) > 0 || !cfg.GeoIP.DisableEmbedded {
 		if s.geo, err = geoip.Open(cfg.GeoIP.Databases, cfg.GeoIP.DisableEmbedded); err != nil {

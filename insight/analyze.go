@@ -41,7 +41,7 @@ func Analyze(f *Facts, tr Translator) *Report {
 		all.add(Span{d.Period.Begin, d.Period.End})
 	}
 	slices.SortStableFunc(r.Domains, func(a, b Domain) int { return cmp.Compare(b.Messages, a.Messages) })
-	r.Period = Period{all.Begin, all.End}
+	r.Period = Period(all)
 	r.ReporterErrors = reporterErrors(f)
 	r.Failure = analyzeFailure(f)
 	r.SMTPTLS = analyzeTLS(f, tr)
@@ -50,7 +50,7 @@ func Analyze(f *Facts, tr Translator) *Report {
 
 func analyzeDomain(name string, rows map[AggKey]int64, f *Facts, tr Translator) Domain {
 	p := f.Periods[name]
-	d := Domain{Domain: name, Period: Period{p.Begin, p.End}, Receivers: []string{}, Spoofing: []Spoof{}}
+	d := Domain{Domain: name, Period: Period(p), Receivers: []string{}, Spoofing: []Spoof{}}
 	receivers := map[string]bool{}
 	days := map[string]*Day{}
 	for k, n := range rows {

@@ -46,7 +46,8 @@ type outcome struct {
 func ingest(t *testing.T, r *bytes.Reader, name string) outcome {
 	t.Helper()
 	var o outcome
-	reject := func(name, reason string) {
+	reject := func(name string, err error) {
+		reason := err.Error()
 		o.lines = append(o.lines, line{Rejected: name, Reason: reason})
 		o.rejects = append(o.rejects, name+": "+reason)
 	}
@@ -76,7 +77,7 @@ func ingest(t *testing.T, r *bytes.Reader, name string) outcome {
 			}
 		}
 		if err != nil {
-			reject(p.Name, err.Error())
+			reject(p.Name, err)
 			return nil
 		}
 		o.lines = append(o.lines, docs...)

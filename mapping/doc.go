@@ -6,20 +6,14 @@
 // field can be aggregated. FIELDS.md lists every field with its type.
 package mapping
 
-// Kind names a report kind. It is also the middle part of index names
-// (<prefix>-<kind>-YYYY.MM) and the key used in summaries.
-type Kind string
+import "github.com/dmarc-agent/dmarc-agent/report/kind"
+
+// Kind names a report kind; it lives in report/kind so that packages below
+// the document model (decode, archive) can name kinds without importing it.
+type Kind = kind.Kind
 
 const (
-	KindAggregate Kind = "aggregate"
-	KindFailure   Kind = "failure"
-	KindSMTPTLS   Kind = "smtp_tls"
+	KindAggregate = kind.Aggregate
+	KindFailure   = kind.Failure
+	KindSMTPTLS   = kind.SMTPTLS
 )
-
-// IndexKind is the kind as it appears in index names: smtp_tls becomes smtp-tls.
-func (k Kind) IndexKind() string {
-	if k == KindSMTPTLS {
-		return "smtp-tls"
-	}
-	return string(k)
-}

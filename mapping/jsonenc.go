@@ -5,7 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/jsonenc"
 )
 
 // This file holds the primitives of the hand-written JSON encoders: they
@@ -31,7 +32,7 @@ func (o *jsonObj) key(k string) {
 
 func (o *jsonObj) str(k, v string) {
 	o.key(k)
-	o.b = appendJSONString(o.b, v)
+	o.b = jsonenc.AppendString(o.b, v)
 }
 
 // strOmit is a string field tagged omitempty.
@@ -52,7 +53,7 @@ func (o *jsonObj) strsOmit(k string, v []string) {
 		if i > 0 {
 			o.b = append(o.b, ',')
 		}
-		o.b = appendJSONString(o.b, s)
+		o.b = jsonenc.AppendString(o.b, s)
 	}
 	o.b = append(o.b, ']')
 }
@@ -90,83 +91,6 @@ func (o *jsonObj) open(k string) jsonObj {
 // close ends a nested object opened by o.open.
 func (o *jsonObj) close(inner jsonObj) {
 	o.b = append(inner.b, '}')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// jsonSafe[b] is true for the bytes written as they are: ASCII but for
-// control characters, quote and backslash.
-var jsonSafe = func() (t [256]bool) {
-	for b := 0x20; b < utf8.RuneSelf; b++ {
-		t[b] = b != '"' && b != '\\'
-	}
-	return t
-}()
-
-// appendJSONString is encoding/json's string encoding without HTML
-// escaping: invalid UTF-8 becomes \ufffd, U+2028 and U+2029 are escaped.
-func appendJSONString(dst []byte, s string) []byte {
-	i := 0
-	for i < len(s) && jsonSafe[s[i]] {
-		i++
-	}
-	dst = append(dst, '"')
-	if i == len(s) { // the common case: nothing to escape
-		dst = append(dst, s...)
-		return append(dst, '"')
-	}
-	return appendJSONStringFrom(dst, s, i)
-}
-
-// appendJSONStringFrom escapes s from byte i on; s[:i] needs no escaping.
-func appendJSONStringFrom(dst []byte, s string, i int) []byte {
-	start := 0
-	for i < len(s) {
-		if b := s[i]; b < utf8.RuneSelf {
-			if jsonSafe[b] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 var (

@@ -25,6 +25,14 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 		date time.Time
 		sink = p.newAggSink(ctx, pr, res)
 	)
+	// The sink is released however this returns, a panic of the parser
+	// included (see parseRecovered).
+	finished := false
+	defer func() {
+		if !finished {
+			sink.abort()
+		}
+	}()
 	_, err := aggregate.Parse(body, func(rep *aggregate.Report, rec *aggregate.Record) error {
 		if b == nil {
 			b = mapping.NewAggregateBuilder(p.d.Prefix, rep)
@@ -42,10 +50,11 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 		return nil
 	})
 	if err != nil {
-		sink.abort()
 		return date, err
 	}
-	if err := sink.finish(); err != nil {
+	err = sink.finish()
+	finished = true // finish released the sink, unless it panicked
+	if err != nil {
 		return date, internalError{err}
 	}
 	return date, nil

@@ -84,7 +84,7 @@ func (s *aggSink) start() {
 		defer close(s.done)
 		for b := range s.work {
 			if s.err == nil {
-				if s.err = s.flush(b); s.err != nil {
+				if s.err = s.flushRecovered(b); s.err != nil {
 					s.failed.Store(true)
 				}
 			}
@@ -126,6 +126,17 @@ func (s *aggSink) release() {
 	s.sc.batch = s.cur[:0]
 	putScratch(s.sc)
 	s.sc, s.cur = nil, nil
+}
+
+// flushRecovered is flush on the second goroutine, where a panic would
+// crash the process: the panic becomes the batch's error (a *panicError).
+func (s *aggSink) flushRecovered(b []builtDoc) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError(v)
+		}
+	}()
+	return s.flush(b)
 }
 
 // flush enriches, encodes and spools one batch.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"iter"
 	"log/slog"
 	"sync"
 	"syscall"
@@ -17,22 +16,6 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/pipeline"
 	"github.com/dmarc-agent/dmarc-agent/tools/corpus/gen"
 )
-
-// countOutput acknowledges every document and keeps none.
-type countOutput struct{}
-
-func (countOutput) Write(_ context.Context, docs iter.Seq2[output.Doc, error]) (output.Result, error) {
-	var res output.Result
-	for _, err := range docs {
-		if err != nil {
-			return res, err
-		}
-		res.Indexed++
-	}
-	return res, nil
-}
-func (countOutput) Ready(context.Context) error { return nil }
-func (countOutput) Close(context.Context) error { return nil }
 
 var (
 	corpusOnce  sync.Once
@@ -63,7 +46,7 @@ func benchPipeline(b *testing.B) *pipeline.Pipeline {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { enr.Close() })
-	return pipeline.New(pipeline.DefaultConfig(), pipeline.Deps{Output: countOutput{}, Enricher: enr, TempDir: b.TempDir()})
+	return pipeline.New(pipeline.DefaultConfig(), pipeline.Deps{Output: output.Discard{}, Enricher: enr, TempDir: b.TempDir()})
 }
 
 func fileMessage(f *gen.File) collector.Message {

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/report/decode"
+	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
 
 // enrichBatch is how many documents are enriched together (the unit in which
@@ -97,7 +99,7 @@ func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared
 	}
 	err = decode.Walk(ctx, in, msg.Name, p.d.Decode,
 		func(ctx context.Context, part decode.Part) error { return p.part(ctx, pr, part) },
-		func(name, reason string) { pr.reject(name, reason, containerClass(reason)) })
+		func(name string, reason error) { pr.reject(name, reason.Error(), kind.Classify(reason, "container")) })
 	switch {
 	case sr != nil && sr.err != nil:
 		// The source failed to give its bytes (an I/O error, a file that
@@ -113,17 +115,6 @@ func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared
 
 func (pr *Prepared) reject(name, reason, class string) {
 	pr.result.Rejected = append(pr.result.Rejected, Rejection{Path: name, Reason: reason, Class: class})
-}
-
-// containerClass classifies what the decoder rejected (see decode.Rejecter).
-func containerClass(reason string) string {
-	switch {
-	case strings.HasPrefix(reason, "no report"):
-		return "no_report"
-	case strings.HasPrefix(reason, decode.ErrTooLarge.Error()):
-		return "too_large"
-	}
-	return "container"
 }
 
 // part parses one payload. Bad input is recorded as a rejection and the walk
@@ -146,7 +137,7 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 		body = io.TeeReader(body, tee)
 	}
 	var partRes Result
-	date, err := p.parse(ctx, pr, part, body, &partRes)
+	date, err := p.parseRecovered(ctx, pr, part, body, &partRes)
 	if err == nil {
 		// Read to the end: checksums of compressed containers are verified
 		// there, and the archive copy must be whole.
@@ -174,15 +165,18 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 			aw.Abort()
 		}
 		var ie internalError
-		if errors.As(err, &ie) || ctx.Err() != nil {
+		var pe *panicError
+		isPanic := errors.As(err, &pe)
+		if !isPanic && (errors.As(err, &ie) || ctx.Err() != nil) {
 			return err
 		}
 		if rerr := pr.spool.rollback(m); rerr != nil {
 			return rerr
 		}
-		class := "report"
-		if errors.Is(err, decode.ErrTooLarge) {
-			class = "too_large"
+		class := kind.Classify(err, "report")
+		if isPanic {
+			class = "internal"
+			p.log.Error("panic while processing a report; it is rejected", "id", pr.msg.ID, "part", part.Name, "panic", pe.v, "stack", pe.stack)
 		}
 		pr.reject(part.Name, oneLine(err), class)
 		return nil
@@ -195,6 +189,33 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 		pr.archives = append(pr.archives, pendingArchive{aw, part.Kind, date})
 	}
 	return nil
+}
+
+// parseRecovered is parse with a panic (a parser or enricher bug met by
+// some input) turned into a *panicError, so that the report is rejected
+// with a reason under every command instead of crashing the process.
+func (p *Pipeline) parseRecovered(ctx context.Context, pr *Prepared, part decode.Part, body io.Reader, res *Result) (date time.Time, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError(v)
+		}
+	}()
+	return p.parse(ctx, pr, part, body, res)
+}
+
+// panicError is a panic met while parsing or enriching one report. The
+// report is rejected with it as the reason: a crash would stop every other
+// message, and a retry would panic again. It is our fault, not the
+// input's, and says so.
+type panicError struct {
+	v     any
+	stack string
+}
+
+func newPanicError(v any) *panicError { return &panicError{v: v, stack: string(debug.Stack())} }
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("internal error: panic while processing the report: %v", e.v)
 }
 
 // parse dispatches on the report kind and returns the report's own date.

@@ -8,9 +8,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/goleak"
 
@@ -121,7 +123,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond) // waitFor's poll interval: cond has no signal to wait on
 	}
 }
 
@@ -157,24 +159,30 @@ func TestRunnerOnceAcksEveryOutcome(t *testing.T) {
 			}
 		}
 	}
-	if got := metricValue(t, reg, "dmarc_agent_messages_in_flight"); got != 0 {
+	if got := testutil.ToFloat64(m.inFlight); got != 0 {
 		t.Errorf("in flight after run = %v", got)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_message_duration_seconds"); got != 70 {
+	if got := histogramCount(t, m.duration); got != 70 {
 		t.Errorf("duration samples = %v, want 70", got)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_messages_handed_back_total", "source", "a"); got != 0 {
+	if got := testutil.ToFloat64(m.handedBack.WithLabelValues("a")); got != 0 {
 		t.Errorf("handed back = %v", got)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_source_last_success_timestamp_seconds", "source", "a"); got < float64(time.Now().Add(-time.Minute).Unix()) {
+	if got := testutil.ToFloat64(m.lastSuccess.WithLabelValues("a")); got < float64(time.Now().Add(-time.Minute).Unix()) {
 		t.Errorf("last success of a = %v", got)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_source_lag_seconds", "source", "b"); got < 60 || got > 120 {
+	if got := testutil.ToFloat64(m.lag.WithLabelValues("b")); got < 60 || got > 120 {
 		t.Errorf("lag of b = %v, want about 60 s", got)
 	}
 }
 
+// In a synctest bubble, synctest.Wait is the signal that the runner has
+// done all it would do while the output is down.
 func TestRunnerBackPressureThenDelivery(t *testing.T) {
+	synctest.Test(t, testRunnerBackPressureThenDelivery)
+}
+
+func testRunnerBackPressureThenDelivery(t *testing.T) {
 	const workers, queue, total = 2, 3, 200
 	release := make(chan struct{})
 	var busy atomic.Int64
@@ -198,17 +206,17 @@ func TestRunnerBackPressureThenDelivery(t *testing.T) {
 
 	// The output is "down": both workers block, the queue fills, and the
 	// source blocks on its next send. Nothing more is read.
-	waitFor(t, "source blocked on a full queue", func() bool {
-		return busy.Load() == workers && src.sent.Load() == workers+queue && src.attempting.Load() == workers+queue+1
-	})
-	time.Sleep(50 * time.Millisecond) // give a broken runner the chance to read ahead
+	synctest.Wait() // every goroutine blocked: a broken runner would have read ahead by now
+	if busy.Load() != workers || src.attempting.Load() != workers+queue+1 {
+		t.Fatalf("busy workers %d, source attempts %d; want %d and %d", busy.Load(), src.attempting.Load(), workers, workers+queue+1)
+	}
 	if got := src.sent.Load(); got != workers+queue {
 		t.Fatalf("source handed over %d messages while the output was blocked, want %d", got, workers+queue)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_messages_in_flight"); got != workers {
+	if got := testutil.ToFloat64(m.inFlight); got != workers {
 		t.Errorf("in flight = %v, want %d", got, workers)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_queue_depth"); got != queue {
+	if got := testutil.ToFloat64(m.queueDepth); got != queue {
 		t.Errorf("queue depth = %v, want %d", got, queue)
 	}
 	if got := src.count(t); len(got) != 0 {
@@ -224,50 +232,20 @@ func TestRunnerBackPressureThenDelivery(t *testing.T) {
 	if got := src.count(t); got[OutcomeDelivered] != total || len(got) != 1 {
 		t.Errorf("outcomes = %v, want %d delivered", got, total)
 	}
-	if got := metricValue(t, reg, "dmarc_agent_source_last_success_timestamp_seconds", "source", "dir"); got == 0 {
+	if got := testutil.ToFloat64(m.lastSuccess.WithLabelValues("dir")); got == 0 {
 		t.Error("last success not set")
 	}
 }
 
-// metricValue returns the value of the series name{labels} in reg.
-func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
+// histogramCount is the number of observations of h (testutil.ToFloat64
+// reads counters and gauges only).
+func histogramCount(t *testing.T, h prometheus.Histogram) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
+	var pb dto.Metric
+	if err := h.Write(&pb); err != nil {
 		t.Fatal(err)
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				have[lp.GetName()] = lp.GetValue()
-			}
-			for i := 0; i+1 < len(labels); i += 2 {
-				if have[labels[i]] != labels[i+1] {
-					continue series
-				}
-			}
-			return value(m)
-		}
-	}
-	t.Fatalf("no series %s%v", name, labels)
-	return 0
-}
-
-func value(m *dto.Metric) float64 {
-	switch {
-	case m.Counter != nil:
-		return m.Counter.GetValue()
-	case m.Gauge != nil:
-		return m.Gauge.GetValue()
-	case m.Histogram != nil:
-		return float64(m.Histogram.GetSampleCount())
-	}
-	return 0
+	return float64(pb.GetHistogram().GetSampleCount())
 }
 
 func TestRunnerShutdownGrace(t *testing.T) {
@@ -279,48 +257,52 @@ func TestRunnerShutdownGrace(t *testing.T) {
 		{"finishes within grace is delivered", 100 * time.Millisecond, OutcomeDelivered},
 		{"outlives grace is handed back", -1, "shutdown"},
 	} {
+		// In a synctest bubble the grace period and the processing time are
+		// fake time: the outcome does not depend on the machine's load.
 		t.Run(tc.name, func(t *testing.T) {
-			started := make(chan struct{}, 10)
-			var sawCancel atomic.Bool
-			proc := procFunc(func(ctx context.Context, _ collector.Message) collector.Outcome {
-				started <- struct{}{}
-				if tc.finishAfter < 0 {
-					<-ctx.Done()
-					sawCancel.Store(true)
-					// A careless processor claiming success must not be acked as delivered.
+			synctest.Test(t, func(t *testing.T) {
+				started := make(chan struct{}, 10)
+				var sawCancel atomic.Bool
+				proc := procFunc(func(ctx context.Context, _ collector.Message) collector.Outcome {
+					started <- struct{}{}
+					if tc.finishAfter < 0 {
+						<-ctx.Done()
+						sawCancel.Store(true)
+						// A careless processor claiming success must not be acked as delivered.
+						return collector.Outcome{}
+					}
+					time.Sleep(tc.finishAfter) // fake time (synctest): the processing takes this long
 					return collector.Outcome{}
+				})
+				src := newFakeSource("dir", 10)
+				// One worker, queue of 4: one message in flight, four queued.
+				m := NewRunMetrics(prometheus.NewRegistry())
+				r := NewRunner(testConfig(1, 4, 300*time.Millisecond), proc, []collector.Source{src}, nil, m)
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				go func() { done <- r.Run(ctx, false) }()
+				<-started
+				waitFor(t, "queue full", func() bool { return src.sent.Load() == 5 })
+				cancel()
+				if err := <-done; err != nil {
+					t.Fatal(err)
 				}
-				time.Sleep(tc.finishAfter)
-				return collector.Outcome{}
+				got := src.count(t)
+				want := map[string]int{tc.want: 1}
+				want["shutdown"] += 4 // the queued ones are handed back unprocessed
+				if len(got) != len(want) || got[tc.want] != want[tc.want] || got["shutdown"] != want["shutdown"] {
+					t.Errorf("outcomes = %v, want %v", got, want)
+				}
+				if tc.finishAfter < 0 && !sawCancel.Load() {
+					t.Error("in-flight processing was not cancelled after the grace")
+				}
+				if len(started) != 0 {
+					t.Errorf("%d queued messages were processed after the stop", len(started))
+				}
+				if got := testutil.ToFloat64(m.handedBack.WithLabelValues("dir")); int(got) != want["shutdown"] {
+					t.Errorf("handed back metric = %v, want %d", got, want["shutdown"])
+				}
 			})
-			src := newFakeSource("dir", 10)
-			// One worker, queue of 4: one message in flight, four queued.
-			reg := prometheus.NewRegistry()
-			r := NewRunner(testConfig(1, 4, 300*time.Millisecond), proc, []collector.Source{src}, nil, NewRunMetrics(reg))
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- r.Run(ctx, false) }()
-			<-started
-			waitFor(t, "queue full", func() bool { return src.sent.Load() == 5 })
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
-			got := src.count(t)
-			want := map[string]int{tc.want: 1}
-			want["shutdown"] += 4 // the queued ones are handed back unprocessed
-			if len(got) != len(want) || got[tc.want] != want[tc.want] || got["shutdown"] != want["shutdown"] {
-				t.Errorf("outcomes = %v, want %v", got, want)
-			}
-			if tc.finishAfter < 0 && !sawCancel.Load() {
-				t.Error("in-flight processing was not cancelled after the grace")
-			}
-			if len(started) != 0 {
-				t.Errorf("%d queued messages were processed after the stop", len(started))
-			}
-			if got := metricValue(t, reg, "dmarc_agent_messages_handed_back_total", "source", "dir"); int(got) != want["shutdown"] {
-				t.Errorf("handed back metric = %v, want %d", got, want["shutdown"])
-			}
 		})
 	}
 }

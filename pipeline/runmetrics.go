@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // RunMetrics are the runner's Prometheus metrics. Messages by outcome are
@@ -16,35 +17,40 @@ type RunMetrics struct {
 	lag         *prometheus.GaugeVec
 	lastSuccess *prometheus.GaugeVec
 	duration    prometheus.Histogram
+	queueDepth  prometheus.GaugeFunc
 	queueLen    atomic.Pointer[func() int]
 }
 
 // NewRunMetrics registers the runner's metrics with reg (nil: not registered).
 func NewRunMetrics(reg prometheus.Registerer) *RunMetrics {
+	// Registered on reg through promauto (nil: not registered); registering
+	// twice on one registry is a wiring bug and panics at start.
+	f := promauto.With(reg)
+
 	m := &RunMetrics{
-		handedBack: prometheus.NewCounterVec(prometheus.CounterOpts{
+		handedBack: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_messages_handed_back_total",
 			Help: "Messages handed back to their source at shutdown (queued, or cut off by the grace period); delivered again later.",
 		}, []string{"source"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+		inFlight: f.NewGauge(prometheus.GaugeOpts{
 			Name: "dmarc_agent_messages_in_flight",
 			Help: "Messages being processed by a worker now.",
 		}),
-		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		lag: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "dmarc_agent_source_lag_seconds",
 			Help: "Age of the last message a worker took from the source: start of processing minus the time the source received it.",
 		}, []string{"source"}),
-		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		lastSuccess: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "dmarc_agent_source_last_success_timestamp_seconds",
 			Help: "Unix time of the last message of the source delivered to the output.",
 		}, []string{"source"}),
-		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+		duration: f.NewHistogram(prometheus.HistogramOpts{
 			Name:    "dmarc_agent_message_duration_seconds",
 			Help:    "Time to process one message, from worker start to outcome.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 4, 9), // 10ms .. ~11min
 		}),
 	}
-	queueDepth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	m.queueDepth = f.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "dmarc_agent_queue_depth",
 		Help: "Messages waiting between the sources and the workers.",
 	}, func() float64 {
@@ -53,9 +59,6 @@ func NewRunMetrics(reg prometheus.Registerer) *RunMetrics {
 		}
 		return 0
 	})
-	if reg != nil {
-		reg.MustRegister(m.handedBack, m.inFlight, m.lag, m.lastSuccess, m.duration, queueDepth)
-	}
 	return m
 }
 

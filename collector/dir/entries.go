@@ -87,20 +87,22 @@ func isUnder(path, dir string) bool {
 }
 
 // scan walks the tree: new files become pending, changed ones pending
-// again, and files no longer there are forgotten.
+// again, and files no longer there are forgotten. A scan is counted once
+// its walk is done, so that a counted scan has added every watch: the
+// first count is the source's readiness signal.
 func (r *run) scan() error {
-	r.m.rescans.Inc()
 	seen, err := r.walk(r.root, false)
 	if err != nil {
 		return err
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	for p, e := range r.files {
 		if !seen[p] && e.status != statusInFlight {
 			delete(r.files, p)
 		}
 	}
+	r.mu.Unlock()
+	r.m.rescans.Inc()
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
@@ -202,8 +202,8 @@ func (e *testEnv) start(s *Source, snk *sink) *running {
 	return r
 }
 
-// startReady starts s and returns once its first scan has begun: the state
-// store is open and, unless events are off, the watcher is up.
+// startReady starts s and returns once its first scan is done: the state
+// store is open and, unless events are off, every directory is watched.
 func (e *testEnv) startReady(s *Source, snk *sink) *running {
 	e.t.Helper()
 	r := e.start(s, snk)
@@ -232,7 +232,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond) // waitFor's poll interval: cond has no signal to wait on
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/dmarc-agent/dmarc-agent/collector"
 )
 
@@ -51,8 +53,9 @@ func TestRestartNeverRedelivers(t *testing.T) {
 	// A restart (new source, same state file), in once and in watching mode.
 	again := newSink(t)
 	env.runOnce(env.source(), again)
-	run := env.start(env.source(), again)
-	time.Sleep(3 * env.cfg.RescanInterval) // several rescans
+	s := env.source()
+	run := env.start(s, again)
+	waitFor(t, "three scans", func() bool { return testutil.ToFloat64(s.m.rescans) >= 3 })
 	run.stop(t)
 	if n := again.count(); n != 0 {
 		t.Errorf("restart delivered %d messages again, want 0", n)
@@ -81,10 +84,12 @@ func TestSlowlyWrittenFileIsReadWhenComplete(t *testing.T) {
 		chunk := fmt.Sprintf("<row>%d</row>\n", i)
 		want.WriteString(chunk)
 		f.WriteString(chunk)
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // the input itself: a writer that pauses, for less than stable_for
 	}
 	f.Close()
 	waitFor(t, "slow file delivered", func() bool { return snk.count() > 0 })
+	// Nothing signals that a second delivery will not come: give it longer
+	// than stable_for to happen.
 	time.Sleep(2 * env.cfg.StableFor)
 	if got := snk.delivered(); len(got) != 1 || got[want.String()] != 1 {
 		t.Errorf("delivered %v, want only the complete file once", got)
@@ -105,7 +110,9 @@ func TestRenamedInIsReadWithoutWaitingForStability(t *testing.T) {
 	}
 	env.write("written.xml", "written in place") // created and written: must wait an hour
 	waitFor(t, "renamed file delivered", func() bool { return snk.delivered()["renamed report"] == 1 })
-	time.Sleep(300 * time.Millisecond)
+	// Nothing signals that the file written in place will not be read: give
+	// a wrong delivery longer than one poll interval (500 ms here) to happen.
+	time.Sleep(600 * time.Millisecond)
 	if got := snk.delivered(); len(got) != 1 {
 		t.Errorf("delivered %v; a file written in place was read before it was stable", got)
 	}
@@ -234,9 +241,12 @@ func TestWatchingPicksUpNewDirectoriesAndDeliversEachOnce(t *testing.T) {
 		c := fmt.Sprintf("report %d", i)
 		env.write(fmt.Sprintf("d%d/x/r.xml", i%3), c+"") // overwritten in place: three paths, thirty contents
 		want[c] = 0
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // the input itself: writes spread over time, racing the scans
 	}
-	time.Sleep(500 * time.Millisecond)
+	waitFor(t, "final contents delivered", func() bool {
+		got := snk.delivered()
+		return got["report 27"] == 1 && got["report 28"] == 1 && got["report 29"] == 1
+	})
 	run.stop(t)
 	got := snk.delivered()
 	for c, n := range got {

@@ -14,12 +14,12 @@ import (
 	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail"
-	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailfake"
+	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailtest"
 )
 
 // oauthSetup writes the fake's OAuth client file and returns a config
 // using it.
-func oauthSetup(t *testing.T, f *gmailfake.Server) gmail.Config {
+func oauthSetup(t *testing.T, f *gmailtest.Server) gmail.Config {
 	t.Helper()
 	cfg := testConfig(t, f)
 	cfg.Auth = "oauth"
@@ -33,23 +33,34 @@ func oauthSetup(t *testing.T, f *gmailfake.Server) gmail.Config {
 // authorize runs gmail.Authorize, answering like a user: it waits for the
 // consent URL, lets answer turn it into what is pasted, and returns the
 // printed output and the error.
-func authorize(t *testing.T, f *gmailfake.Server, cfg gmail.Config, listen string, answer func(authURL string) string) (string, error) {
+func authorize(t *testing.T, f *gmailtest.Server, cfg gmail.Config, listen string, answer func(authURL string) string) (string, error) {
 	t.Helper()
 	inR, inW := io.Pipe()
-	out := &syncBuffer{}
+	out := &syncBuffer{wrote: make(chan struct{}, 1)}
 	done := make(chan error, 1)
 	go func() {
 		done <- gmail.Authorize(context.Background(), cfg, gmail.AuthOptions{In: inR, Out: out, Listen: listen})
 	}()
 	defer inW.Close()
 	var authURL string
-	for deadline := time.Now().Add(10 * time.Second); authURL == "" && time.Now().Before(deadline); {
+	timeout := time.After(10 * time.Second)
+wait:
+	for {
 		for _, line := range strings.Split(out.String(), "\n") {
 			if strings.HasPrefix(line, f.URL+"/o/oauth2/auth?") {
 				authURL = line
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
+		if authURL != "" {
+			break
+		}
+		select {
+		case <-out.wrote: // more output: look again
+		case err := <-done:
+			t.Fatalf("Authorize returned before printing a consent URL:\n%s (err %v)", out, err)
+		case <-timeout:
+			break wait
+		}
 	}
 	if authURL == "" {
 		inW.Close()
@@ -67,7 +78,7 @@ func authorize(t *testing.T, f *gmailfake.Server, cfg gmail.Config, listen strin
 	}
 }
 
-func approve(t *testing.T, f *gmailfake.Server, authURL string) string {
+func approve(t *testing.T, f *gmailtest.Server, authURL string) string {
 	t.Helper()
 	redirect, err := f.Approve(authURL)
 	if err != nil {
@@ -97,7 +108,7 @@ func tokenFileOf(t *testing.T, path string) map[string]any {
 // fake), a sync through faults with an expired access token that is
 // refreshed and saved back 0600, and not one secret in the logs or output.
 func TestOAuthFlowRefreshAndNoSecretsLogged(t *testing.T) {
-	f := gmailfake.New(box, other)
+	f := gmailtest.New(box, other)
 	defer f.Close()
 	f.RequireAuth = true
 	cfg := oauthSetup(t, f)
@@ -119,9 +130,9 @@ func TestOAuthFlowRefreshAndNoSecretsLogged(t *testing.T) {
 	}
 	fx := fill(f, 8, "a", day)
 	f.Inject(
-		gmailfake.Fault{RPC: "users.messages.get", Kind: gmailfake.TooManyRequests, Skip: 2},
-		gmailfake.Fault{RPC: "users.messages.get", Kind: gmailfake.DropMidBody, Skip: 4},
-		gmailfake.Fault{RPC: "users.messages.batchModify", Kind: gmailfake.ServerError},
+		gmailtest.Fault{RPC: "users.messages.get", Kind: gmailtest.TooManyRequests, Skip: 2},
+		gmailtest.Fault{RPC: "users.messages.get", Kind: gmailtest.DropMidBody, Skip: 4},
+		gmailtest.Fault{RPC: "users.messages.batchModify", Kind: gmailtest.ServerError},
 	)
 	logs := &syncBuffer{}
 	c := newConsumer()
@@ -167,7 +178,7 @@ func TestAuthorizePaste(t *testing.T) {
 		{"refused", func(string) string { return "http://localhost/?error=access_denied&state=whatever" }, "consent refused: access_denied"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := gmailfake.New(box)
+			f := gmailtest.New(box)
 			defer f.Close()
 			cfg := oauthSetup(t, f)
 			_, err := authorize(t, f, cfg, "", func(u string) string { return tc.paste(approve(t, f, u)) })
@@ -190,7 +201,7 @@ func TestAuthorizePaste(t *testing.T) {
 
 // With --listen, the browser's redirect reaches a loopback listener.
 func TestAuthorizeLoopbackListener(t *testing.T) {
-	f := gmailfake.New(box)
+	f := gmailtest.New(box)
 	defer f.Close()
 	cfg := oauthSetup(t, f)
 	tr := &http.Transport{}
@@ -221,7 +232,7 @@ func TestAuthorizeLoopbackListener(t *testing.T) {
 func TestServiceAccount(t *testing.T) {
 	for _, readonly := range []bool{false, true} {
 		t.Run(map[bool]string{false: "modify", true: "readonly"}[readonly], func(t *testing.T) {
-			f := gmailfake.New(box, other)
+			f := gmailtest.New(box, other)
 			defer f.Close()
 			f.RequireAuth = true
 			cfg := testConfig(t, f)
@@ -262,7 +273,7 @@ func TestServiceAccount(t *testing.T) {
 
 // Token problems are found before the first call, with the fix named.
 func TestTokenProblems(t *testing.T) {
-	f := gmailfake.New(box)
+	f := gmailtest.New(box)
 	defer f.Close()
 	cfg := oauthSetup(t, f)
 	_, err := gmail.New(context.Background(), cfg, gmail.Options{}, nil, nil)

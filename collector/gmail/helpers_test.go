@@ -24,7 +24,7 @@ import (
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail"
-	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailfake"
+	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailtest"
 )
 
 const (
@@ -244,7 +244,7 @@ func (c *consumer) exactlyOnce(t *testing.T, ids []string) {
 }
 
 // testConfig points a configuration at the fake, with quick retries.
-func testConfig(t *testing.T, f *gmailfake.Server) gmail.Config {
+func testConfig(t *testing.T, f *gmailtest.Server) gmail.Config {
 	cfg := gmail.DefaultConfig()
 	cfg.Enabled = true
 	cfg.Auth = "none"
@@ -280,26 +280,26 @@ type mailboxFixture struct {
 	outside  []string          // gmail ids not selected
 }
 
-func fill(f *gmailfake.Server, n int, prefix string, date time.Time) mailboxFixture {
+func fill(f *gmailtest.Server, n int, prefix string, date time.Time) mailboxFixture {
 	fx := mailboxFixture{byReport: map[string]string{}}
 	for i := range n {
 		rid := fmt.Sprintf("%s-%04d", prefix, i)
 		fx.reports = append(fx.reports, rid)
-		fx.byReport[rid] = f.Add(box, gmailfake.Msg{Raw: reportMail(rid), Date: date.Add(time.Duration(i) * time.Second)})
+		fx.byReport[rid] = f.Add(box, gmailtest.Msg{Raw: reportMail(rid), Date: date.Add(time.Duration(i) * time.Second)})
 	}
 	fx.noReport = append(fx.noReport,
-		f.Add(box, gmailfake.Msg{Raw: mailWith("DMARC "+prefix+" question", "<q-"+prefix+"@example.net>", "", nil), Date: date}),
-		f.Add(box, gmailfake.Msg{Raw: mailWith("Report domain: example.com "+prefix+" broken", "<b-"+prefix+"@example.net>", "broken.xml.gz", []byte("not gzip")), Date: date}))
+		f.Add(box, gmailtest.Msg{Raw: mailWith("DMARC "+prefix+" question", "<q-"+prefix+"@example.net>", "", nil), Date: date}),
+		f.Add(box, gmailtest.Msg{Raw: mailWith("Report domain: example.com "+prefix+" broken", "<b-"+prefix+"@example.net>", "broken.xml.gz", []byte("not gzip")), Date: date}))
 	fx.outside = append(fx.outside,
-		f.Add(box, gmailfake.Msg{Raw: plainMail("lunch " + prefix), Date: date}),
-		f.Add(box, gmailfake.Msg{Raw: plainMail("invoice " + prefix), Labels: []string{"INBOX"}, Date: date}))
-	f.Add(other, gmailfake.Msg{Raw: reportMail("other-" + prefix), Date: date})
+		f.Add(box, gmailtest.Msg{Raw: plainMail("lunch " + prefix), Date: date}),
+		f.Add(box, gmailtest.Msg{Raw: plainMail("invoice " + prefix), Labels: []string{"INBOX"}, Date: date}))
+	f.Add(other, gmailtest.Msg{Raw: reportMail("other-" + prefix), Date: date})
 	return fx
 }
 
 // checkLabels asserts processed on delivered report mail only, failed on
 // selected no-report mail only, and mail outside the selection untouched.
-func checkLabels(t *testing.T, f *gmailfake.Server, fx mailboxFixture) {
+func checkLabels(t *testing.T, f *gmailtest.Server, fx mailboxFixture) {
 	t.Helper()
 	for rid, id := range fx.byReport {
 		if got := f.Labels(box, id); !slices.Equal(got, []string{"INBOX", "UNREAD", "dmarc/processed"}) {
@@ -325,15 +325,23 @@ func checkLabels(t *testing.T, f *gmailfake.Server, fx mailboxFixture) {
 	}
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
+// syncBuffer is a log sink safe for concurrent writers. When wrote is set,
+// each Write signals it (without blocking), so a reader can wait for output.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote chan struct{}
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.wrote != nil {
+		select {
+		case s.wrote <- struct{}{}:
+		default:
+		}
+	}
 	return s.b.Write(p)
 }
 

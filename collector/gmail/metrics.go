@@ -2,8 +2,7 @@ package gmail
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/dmarc-agent/dmarc-agent/internal/promreg"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // metrics are the source's Prometheus counters.
@@ -15,29 +14,27 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
+	// Registered on reg through promauto (nil: not registered); registering
+	// twice on one registry is a wiring bug and panics at start.
+	f := promauto.With(reg)
+
 	m := &metrics{
-		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+		messages: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_gmail_messages_total",
 			Help: "Gmail messages handled, by outcome (delivered, rejected, retry, skipped).",
 		}, []string{"outcome"}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+		requests: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_gmail_api_requests_total",
 			Help: "Gmail API responses by HTTP status; error counts network faults.",
 		}, []string{"code"}),
-		retries: prometheus.NewCounter(prometheus.CounterOpts{
+		retries: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_gmail_api_retries_total",
 			Help: "Gmail API requests retried after a rate limit, server error or network fault.",
 		}),
-		fullSyncs: prometheus.NewCounter(prometheus.CounterOpts{
+		fullSyncs: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_gmail_full_syncs_total",
 			Help: "Full listings of the selection (first run, expired history, reprocessing).",
 		}),
-	}
-	if reg != nil {
-		m.messages = promreg.Register(reg, m.messages)
-		m.requests = promreg.Register(reg, m.requests)
-		m.retries = promreg.Register(reg, m.retries)
-		m.fullSyncs = promreg.Register(reg, m.fullSyncs)
 	}
 	return m
 }

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail"
-	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailfake"
+	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -24,7 +25,7 @@ var day = time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 // batchModify, delivers each report once and labels only what it should; a
 // second run reads history and delivers only the new mail.
 func TestFirstRunThenHistory(t *testing.T) {
-	f := gmailfake.New(box, other)
+	f := gmailtest.New(box, other)
 	defer f.Close()
 	fx := fill(f, 1105, "a", day)
 	cfg := testConfig(t, f)
@@ -51,7 +52,7 @@ func TestFirstRunThenHistory(t *testing.T) {
 	// New mail arrives: two reports, one selected without report, one
 	// outside, and one report mail without a Message-ID.
 	fx2 := fill(f, 2, "b", day.Add(24*time.Hour))
-	noID := f.Add(box, gmailfake.Msg{Raw: mailWith("Report domain: example.com no-id", "", "x.xml.gz", gz(aggregateXML("b-noid")))})
+	noID := f.Add(box, gmailtest.Msg{Raw: mailWith("Report domain: example.com no-id", "", "x.xml.gz", gz(aggregateXML("b-noid")))})
 	fx2.reports = append(fx2.reports, "b-noid")
 	fx2.byReport["b-noid"] = noID
 	gets := f.Calls("users.messages.get")
@@ -87,20 +88,20 @@ func TestFirstRunThenHistory(t *testing.T) {
 func TestFaultsLoseNothingDuplicateNothing(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		faults []gmailfake.Fault
+		faults []gmailtest.Fault
 	}{
-		{"429 with Retry-After on get", []gmailfake.Fault{{RPC: "users.messages.get", Kind: gmailfake.TooManyRequests, RetryAfter: 1, Skip: 3, Times: 2}}},
-		{"403 rate limit on list and history", []gmailfake.Fault{{RPC: "users.messages.list", Kind: gmailfake.RateLimited, Times: 2}, {RPC: "users.history.list", Kind: gmailfake.RateLimited}}},
-		{"500s everywhere", []gmailfake.Fault{{RPC: "users.messages.batchModify", Kind: gmailfake.ServerError}, {RPC: "users.history.list", Kind: gmailfake.ServerError}, {Kind: gmailfake.ServerError, Skip: 2, Times: 3}}},
-		{"dropped mid-body", []gmailfake.Fault{{RPC: "users.messages.get", Kind: gmailfake.DropMidBody, Skip: 5, Times: 3}, {RPC: "users.messages.list", Kind: gmailfake.DropMidBody}, {RPC: "users.messages.batchModify", Kind: gmailfake.DropMidBody}, {RPC: "users.history.list", Kind: gmailfake.DropMidBody}}},
-		{"labels and profile fail", []gmailfake.Fault{{RPC: "users.labels.list", Kind: gmailfake.ServerError}, {RPC: "users.labels.create", Kind: gmailfake.DropMidBody}, {RPC: "users.getProfile", Kind: gmailfake.TooManyRequests}}},
+		{"429 with Retry-After on get", []gmailtest.Fault{{RPC: "users.messages.get", Kind: gmailtest.TooManyRequests, RetryAfter: 1, Skip: 3, Times: 2}}},
+		{"403 rate limit on list and history", []gmailtest.Fault{{RPC: "users.messages.list", Kind: gmailtest.RateLimited, Times: 2}, {RPC: "users.history.list", Kind: gmailtest.RateLimited}}},
+		{"500s everywhere", []gmailtest.Fault{{RPC: "users.messages.batchModify", Kind: gmailtest.ServerError}, {RPC: "users.history.list", Kind: gmailtest.ServerError}, {Kind: gmailtest.ServerError, Skip: 2, Times: 3}}},
+		{"dropped mid-body", []gmailtest.Fault{{RPC: "users.messages.get", Kind: gmailtest.DropMidBody, Skip: 5, Times: 3}, {RPC: "users.messages.list", Kind: gmailtest.DropMidBody}, {RPC: "users.messages.batchModify", Kind: gmailtest.DropMidBody}, {RPC: "users.history.list", Kind: gmailtest.DropMidBody}}},
+		{"labels and profile fail", []gmailtest.Fault{{RPC: "users.labels.list", Kind: gmailtest.ServerError}, {RPC: "users.labels.create", Kind: gmailtest.DropMidBody}, {RPC: "users.getProfile", Kind: gmailtest.TooManyRequests}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := gmailfake.New(box, other)
+			f := gmailtest.New(box, other)
 			defer f.Close()
 			fx := fill(f, 30, "a", day)
 			cfg := testConfig(t, f)
-			f.Inject(only(tc.faults, func(f gmailfake.Fault) bool { return f.RPC != "users.history.list" })...)
+			f.Inject(only(tc.faults, func(f gmailtest.Fault) bool { return f.RPC != "users.history.list" })...)
 			c := newConsumer()
 			start := time.Now()
 			if err := c.run(t, newSource(t, cfg, gmail.Options{}, nil)); err != nil {
@@ -113,7 +114,7 @@ func TestFaultsLoseNothingDuplicateNothing(t *testing.T) {
 				t.Errorf("%d injected faults never fired in the first run", n)
 			}
 			fx2 := fill(f, 10, "b", day.Add(time.Hour))
-			f.Inject(only(tc.faults, func(f gmailfake.Fault) bool {
+			f.Inject(only(tc.faults, func(f gmailtest.Fault) bool {
 				return f.RPC != "users.labels.create" && f.RPC != "users.getProfile" // a history pass makes neither call
 			})...)
 			if err := c.run(t, newSource(t, cfg, gmail.Options{}, nil)); err != nil {
@@ -138,7 +139,7 @@ func TestOutputFailureRetriedNextRun(t *testing.T) {
 			name = "read-only"
 		}
 		t.Run(name, func(t *testing.T) {
-			f := gmailfake.New(box, other)
+			f := gmailtest.New(box, other)
 			defer f.Close()
 			fx := fill(f, 12, "a", day)
 			cfg := testConfig(t, f)
@@ -194,7 +195,7 @@ func TestOutputFailureRetriedNextRun(t *testing.T) {
 
 // History too old (404): a full listing again, without duplicates.
 func TestHistoryExpiredResyncs(t *testing.T) {
-	f := gmailfake.New(box, other)
+	f := gmailtest.New(box, other)
 	defer f.Close()
 	fx := fill(f, 20, "a", day)
 	cfg := testConfig(t, f)
@@ -228,20 +229,20 @@ func TestHistoryExpiredResyncs(t *testing.T) {
 // Selection by label: mail labelled later by a filter or a person is picked
 // up through labelAdded history; unlabelled mail is left alone.
 func TestLabelSelection(t *testing.T) {
-	f := gmailfake.New(box, other)
+	f := gmailtest.New(box, other)
 	defer f.Close()
 	cfg := testConfig(t, f)
 	cfg.Query = ""
 	cfg.Label = "DMARC Reports"
-	in := f.Add(box, gmailfake.Msg{Raw: reportMail("l-1"), Labels: []string{"INBOX", "DMARC Reports"}})
-	notIn := f.Add(box, gmailfake.Msg{Raw: reportMail("l-2")})
+	in := f.Add(box, gmailtest.Msg{Raw: reportMail("l-1"), Labels: []string{"INBOX", "DMARC Reports"}})
+	notIn := f.Add(box, gmailtest.Msg{Raw: reportMail("l-2")})
 	c := newConsumer()
 	if err := c.run(t, newSource(t, cfg, gmail.Options{}, nil)); err != nil {
 		t.Fatal(err)
 	}
-	later := f.Add(box, gmailfake.Msg{Raw: reportMail("l-3")})
+	later := f.Add(box, gmailtest.Msg{Raw: reportMail("l-3")})
 	f.Label(box, later, "DMARC Reports")
-	f.Add(box, gmailfake.Msg{Raw: reportMail("l-4")})
+	f.Add(box, gmailtest.Msg{Raw: reportMail("l-4")})
 	if err := c.run(t, newSource(t, cfg, gmail.Options{}, nil)); err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +257,7 @@ func TestLabelSelection(t *testing.T) {
 
 // A selection label that does not exist is a clear error.
 func TestMissingSelectionLabel(t *testing.T) {
-	f := gmailfake.New(box, other)
+	f := gmailtest.New(box, other)
 	defer f.Close()
 	cfg := testConfig(t, f)
 	cfg.Label = "nope"
@@ -269,7 +270,7 @@ func TestMissingSelectionLabel(t *testing.T) {
 // Messages above max_raw_bytes are rebuilt from format=full and
 // attachments.get, and still carry their report.
 func TestLargeMessagesThroughAttachments(t *testing.T) {
-	f := gmailfake.New(box, other)
+	f := gmailtest.New(box, other)
 	defer f.Close()
 	fx := fill(f, 3, "a", day)
 	cfg := testConfig(t, f)
@@ -293,7 +294,7 @@ func TestLargeMessagesThroughAttachments(t *testing.T) {
 // Reprocessing re-reads processed (and failed) mail after a date, still
 // labels, and leaves the cursor alone.
 func TestReprocessSince(t *testing.T) {
-	f := gmailfake.New(box, other)
+	f := gmailtest.New(box, other)
 	defer f.Close()
 	old := fill(f, 3, "old", day.Add(-30*24*time.Hour))
 	fx := fill(f, 4, "new", day)
@@ -319,7 +320,7 @@ func TestReprocessSince(t *testing.T) {
 
 // Polling mode picks up new mail at the next poll and returns on cancel.
 func TestPolling(t *testing.T) {
-	f := gmailfake.New(box, other)
+	f := gmailtest.New(box, other)
 	defer f.Close()
 	cfg := testConfig(t, f)
 	src := newSource(t, cfg, gmail.Options{}, nil)
@@ -328,9 +329,9 @@ func TestPolling(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- src.Run(ctx, out, false) }()
 	c := newConsumer()
-	f.Add(box, gmailfake.Msg{Raw: reportMail("p-1")})
+	f.Add(box, gmailtest.Msg{Raw: reportMail("p-1")})
 	c.handle(ctx, <-out)
-	f.Add(box, gmailfake.Msg{Raw: reportMail("p-2")})
+	f.Add(box, gmailtest.Msg{Raw: reportMail("p-2")})
 	c.handle(ctx, <-out)
 	cancel()
 	if err := <-done; err != nil {
@@ -341,7 +342,7 @@ func TestPolling(t *testing.T) {
 
 // A message deleted between listing and fetch is skipped, not retried.
 func TestDeletedMessageSkipped(t *testing.T) {
-	f := gmailfake.New(box, other)
+	f := gmailtest.New(box, other)
 	defer f.Close()
 	fx := fill(f, 3, "a", day)
 	cfg := testConfig(t, f)
@@ -359,7 +360,7 @@ func TestDeletedMessageSkipped(t *testing.T) {
 // Mark-read and archive happen only when configured, and only to
 // delivered mail.
 func TestMarkReadAndArchive(t *testing.T) {
-	f := gmailfake.New(box, other)
+	f := gmailtest.New(box, other)
 	defer f.Close()
 	fx := fill(f, 3, "a", day)
 	cfg := testConfig(t, f)
@@ -376,10 +377,13 @@ func TestMarkReadAndArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.exactlyOnce(t, fx.reports)
-	for outcome, want := range map[string]float64{"delivered": 3, "rejected": 2} {
-		if got := counterValue(t, reg, outcome); got != want {
-			t.Errorf("dmarc_agent_gmail_messages_total{outcome=%q} = %v, want %v", outcome, got, want)
-		}
+	want := `# HELP dmarc_agent_gmail_messages_total Gmail messages handled, by outcome (delivered, rejected, retry, skipped).
+# TYPE dmarc_agent_gmail_messages_total counter
+dmarc_agent_gmail_messages_total{outcome="delivered"} 3
+dmarc_agent_gmail_messages_total{outcome="rejected"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "dmarc_agent_gmail_messages_total"); err != nil {
+		t.Error(err)
 	}
 	for _, id := range fx.byReport {
 		if got := f.Labels(box, id); !slices.Equal(got, []string{"dmarc/processed"}) {
@@ -396,7 +400,7 @@ func TestMarkReadAndArchive(t *testing.T) {
 // At most `concurrency` message fetches run at once, and the request
 // budget paces the whole run.
 func TestConcurrencyAndBudget(t *testing.T) {
-	f := gmailfake.New(box, other)
+	f := gmailtest.New(box, other)
 	defer f.Close()
 	fx := fill(f, 40, "a", day)
 	cfg := testConfig(t, f)
@@ -410,7 +414,7 @@ func TestConcurrencyAndBudget(t *testing.T) {
 		t.Errorf("messages.get in flight at once: %d, want 1..2", p)
 	}
 
-	f2 := gmailfake.New(box, other)
+	f2 := gmailtest.New(box, other)
 	defer f2.Close()
 	fill(f2, 5, "a", day)
 	cfg = testConfig(t, f2)
@@ -425,29 +429,8 @@ func TestConcurrencyAndBudget(t *testing.T) {
 	}
 }
 
-// counterValue reads a messages_total series from a registry.
-func counterValue(t *testing.T, reg *prometheus.Registry, outcome string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "dmarc_agent_gmail_messages_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			if m.GetLabel()[0].GetValue() == outcome {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	t.Fatalf("no dmarc_agent_gmail_messages_total{outcome=%q}", outcome)
-	return 0
-}
-
-func only(fs []gmailfake.Fault, keep func(gmailfake.Fault) bool) []gmailfake.Fault {
-	var out []gmailfake.Fault
+func only(fs []gmailtest.Fault, keep func(gmailtest.Fault) bool) []gmailtest.Fault {
+	var out []gmailtest.Fault
 	for _, f := range fs {
 		if keep(f) {
 			out = append(out, f)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail"
-	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailfake"
+	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailtest"
 )
 
 // A damaged state file (empty, garbage, edited so that its checksum no
@@ -38,7 +38,7 @@ func TestDamagedGmailStateIsMovedAside(t *testing.T) {
 		{"no checksum (older version)", func(b []byte) []byte { return checksum.ReplaceAll(b, nil) }, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := gmailfake.New(box, other)
+			f := gmailtest.New(box, other)
 			defer f.Close()
 			fx := fill(f, 5, "a", day)
 			cfg := testConfig(t, f)

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/retry"
 )
 
 // retryTransport retries what Gmail asks to be retried (429, 403 with a
@@ -94,7 +95,7 @@ func (t *retryTransport) classify(resp *http.Response, body []byte, err error, a
 	default:
 		return false, 0
 	}
-	if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	if ra, ok := retry.After(resp.Header.Get("Retry-After"), time.Now()); ok {
 		if ra > t.maxRetryAfter {
 			ra = t.maxRetryAfter
 		}
@@ -103,34 +104,9 @@ func (t *retryTransport) classify(resp *http.Response, body []byte, err error, a
 	return true, backoff
 }
 
-// backoff is exponential with full jitter in its upper half.
+// backoff is the wait before retrying attempt (1 for the first attempt).
 func (t *retryTransport) backoff(attempt int) time.Duration {
-	d := t.policy.InitialInterval
-	for i := 1; i < attempt && d < t.policy.MaxInterval; i++ {
-		d *= 2
-	}
-	if d > t.policy.MaxInterval {
-		d = t.policy.MaxInterval
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-}
-
-// retryAfter parses delay-seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if at, err := http.ParseTime(v); err == nil {
-		d := at.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
+	return retry.Backoff(t.policy.InitialInterval, t.policy.MaxInterval, attempt-1)
 }
 
 // rateLimited reports whether a 403 body names a rate-limit reason.

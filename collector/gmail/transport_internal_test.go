@@ -8,28 +8,6 @@ import (
 	"time"
 )
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false},
-		{"7", 7 * time.Second, true},
-		{"0", 0, true},
-		{"Sun, 22 Nov 2026 10:00:30 GMT", 30 * time.Second, true},
-		{"Sun, 22 Nov 2026 09:00:00 GMT", 0, true},
-		{"soon", 0, false},
-		{"-3", 0, false},
-	} {
-		got, ok := retryAfter(tc.in, now)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("retryAfter(%q) = %s, %v; want %s, %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestClassify(t *testing.T) {
 	rt := &retryTransport{policy: RetryConfig{InitialInterval: time.Second, MaxInterval: 8 * time.Second, MaxAttempts: 5}, maxRetryAfter: time.Minute}
 	resp := func(code int, retryAfter string) *http.Response {

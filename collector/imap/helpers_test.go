@@ -1,7 +1,6 @@
 package imap_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -192,15 +191,6 @@ func gzBytes(b []byte) []byte {
 	var buf bytes.Buffer
 	w := gzip.NewWriter(&buf)
 	w.Write(b)
-	w.Close()
-	return buf.Bytes()
-}
-
-func zipBytes(name string, b []byte) []byte {
-	var buf bytes.Buffer
-	w := zip.NewWriter(&buf)
-	f, _ := w.Create(name)
-	f.Write(b)
 	w.Close()
 	return buf.Bytes()
 }

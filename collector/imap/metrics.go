@@ -2,8 +2,7 @@ package imap
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/dmarc-agent/dmarc-agent/internal/promreg"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // metrics are the source's Prometheus counters.
@@ -17,39 +16,35 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
+	// Registered on reg through promauto (nil: not registered); registering
+	// twice on one registry is a wiring bug and panics at start.
+	f := promauto.With(reg)
+
 	m := &metrics{
-		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+		messages: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_imap_messages_total",
 			Help: "IMAP messages handled, by outcome (delivered, rejected, retry).",
 		}, []string{"outcome"}),
-		connects: prometheus.NewCounterVec(prometheus.CounterOpts{
+		connects: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_imap_connections_total",
 			Help: "IMAP connections opened (login and mailbox selection included), by result (ok, error).",
 		}, []string{"result"}),
-		fetchBytes: prometheus.NewCounter(prometheus.CounterOpts{
+		fetchBytes: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_imap_fetched_bytes_total",
 			Help: "Message bytes fetched from the IMAP server.",
 		}),
-		ackCommands: prometheus.NewCounterVec(prometheus.CounterOpts{
+		ackCommands: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_imap_ack_commands_total",
 			Help: "Batched flag, move and delete commands sent after delivery, by action and result (ok, error).",
 		}, []string{"action", "result"}),
-		fullSyncs: prometheus.NewCounter(prometheus.CounterOpts{
+		fullSyncs: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_imap_full_syncs_total",
 			Help: "Listings of the whole selection (first run, another mailbox, UIDVALIDITY changed).",
 		}),
-		idleWakeups: prometheus.NewCounter(prometheus.CounterOpts{
+		idleWakeups: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_imap_idle_wakeups_total",
 			Help: "Passes started because the server announced new mail during IDLE.",
 		}),
-	}
-	if reg != nil {
-		m.messages = promreg.Register(reg, m.messages)
-		m.connects = promreg.Register(reg, m.connects)
-		m.fetchBytes = promreg.Register(reg, m.fetchBytes)
-		m.ackCommands = promreg.Register(reg, m.ackCommands)
-		m.fullSyncs = promreg.Register(reg, m.fullSyncs)
-		m.idleWakeups = promreg.Register(reg, m.idleWakeups)
 	}
 	return m
 }

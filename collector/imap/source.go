@@ -19,7 +19,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/internal/health"
+	"github.com/dmarc-agent/dmarc-agent/internal/retry"
 	"github.com/dmarc-agent/dmarc-agent/internal/tlsconf"
 )
 
@@ -92,7 +92,7 @@ func (s *Source) Run(ctx context.Context, out chan<- collector.Message, once boo
 			ss.close()
 		}
 	}()
-	backoff, failures := s.cfg.Retry.InitialInterval, 0
+	failures := 0
 	for {
 		var err error
 		if ss == nil {
@@ -116,7 +116,7 @@ func (s *Source) Run(ctx context.Context, out chan<- collector.Message, once boo
 			if once && failures >= s.cfg.Retry.MaxAttempts {
 				return err
 			}
-			d := backoff/2 + rand.N(backoff) // jitter: clients of one server do not retry in step
+			d := retry.Backoff(s.cfg.Retry.InitialInterval, s.cfg.Retry.MaxInterval, failures-1) // jittered: clients of one server do not retry in step
 			s.log.Warn("imap pass failed; reconnecting", "err", err, "after", d.Round(time.Millisecond), "failures", failures)
 			if err := sleep(ctx, d); err != nil {
 				if once {
@@ -124,10 +124,9 @@ func (s *Source) Run(ctx context.Context, out chan<- collector.Message, once boo
 				}
 				return nil
 			}
-			backoff = min(2*backoff, s.cfg.Retry.MaxInterval)
 			continue
 		}
-		backoff, failures = s.cfg.Retry.InitialInterval, 0
+		failures = 0
 		if once {
 			return nil
 		}

@@ -185,7 +185,6 @@ type tcpProxy struct {
 	target    string
 	threshold int64
 	trip      func()
-	down      atomic.Bool
 
 	sent    atomic.Int64
 	tripped atomic.Bool

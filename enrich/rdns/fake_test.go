@@ -86,15 +86,14 @@ func testOptions(c *clock) Options {
 	}
 }
 
-func newTest(t *testing.T, opts Options, r Resolver) (*Lookuper, *prometheus.Registry) {
+func newTest(t *testing.T, opts Options, r Resolver) *Lookuper {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	l, err := New(opts, r, discard(), reg)
+	l, err := New(opts, r, discard(), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(l.Close)
-	return l, reg
+	return l
 }
 
 func addrs(ss ...string) []netip.Addr {
@@ -103,40 +102,4 @@ func addrs(ss ...string) []netip.Addr {
 		out[i] = netip.MustParseAddr(s)
 	}
 	return out
-}
-
-// value reads one sample from reg: name plus label name/value pairs.
-func value(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range mf.GetMetric() {
-			for i := 0; i+1 < len(labels); i += 2 {
-				found := false
-				for _, lp := range m.GetLabel() {
-					if lp.GetName() == labels[i] && lp.GetValue() == labels[i+1] {
-						found = true
-					}
-				}
-				if !found {
-					continue metrics
-				}
-			}
-			switch {
-			case m.GetCounter() != nil:
-				return m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				return m.GetGauge().GetValue()
-			}
-		}
-	}
-	t.Fatalf("metric %s%v not found", name, labels)
-	return 0
 }

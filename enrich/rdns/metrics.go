@@ -1,9 +1,8 @@
 package rdns
 
 import (
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // Metrics counts reverse-DNS work.
@@ -18,37 +17,41 @@ type Metrics struct {
 	CacheEntries prometheus.GaugeFunc
 }
 
-func newMetrics(reg prometheus.Registerer, entries func() float64) (*Metrics, error) {
+func newMetrics(reg prometheus.Registerer, entries func() float64) *Metrics {
+	// Registered on reg through promauto (nil: not registered); registering
+	// twice on one registry is a wiring bug and panics at start.
+	f := promauto.With(reg)
+
 	m := &Metrics{
-		Lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Lookups: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_enrich_dns_lookups_total",
 			Help: "Reverse-DNS lookups sent, by result (found, not_found, timeout, error).",
 		}, []string{"result"}),
-		CacheHits: prometheus.NewCounter(prometheus.CounterOpts{
+		CacheHits: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_enrich_dns_cache_hits_total",
 			Help: "Reverse-DNS answers served from the cache (positive or negative).",
 		}),
-		CacheMisses: prometheus.NewCounter(prometheus.CounterOpts{
+		CacheMisses: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_enrich_dns_cache_misses_total",
 			Help: "Addresses not in the reverse-DNS cache.",
 		}),
-		Skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Skipped: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmarc_agent_enrich_dns_skipped_total",
 			Help: "Addresses left without reverse DNS, by reason (breaker open, batch budget spent).",
 		}, []string{"reason"}),
-		BreakerOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+		BreakerOpen: f.NewGauge(prometheus.GaugeOpts{
 			Name: "dmarc_agent_enrich_dns_breaker_open",
 			Help: "1 while reverse DNS is suspended after consecutive timeouts.",
 		}),
-		BreakerTrips: prometheus.NewCounter(prometheus.CounterOpts{
+		BreakerTrips: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_enrich_dns_breaker_trips_total",
 			Help: "Times reverse DNS was suspended after consecutive timeouts.",
 		}),
-		Unconfirmed: prometheus.NewCounter(prometheus.CounterOpts{
+		Unconfirmed: f.NewCounter(prometheus.CounterOpts{
 			Name: "dmarc_agent_enrich_dns_unconfirmed_total",
 			Help: "PTR names dropped because they did not resolve back to the address.",
 		}),
-		CacheEntries: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		CacheEntries: f.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "dmarc_agent_enrich_dns_cache_entries",
 			Help: "Entries in the reverse-DNS cache.",
 		}, entries),
@@ -59,14 +62,5 @@ func newMetrics(reg prometheus.Registerer, entries func() float64) (*Metrics, er
 	for _, r := range []string{"breaker", "budget"} {
 		m.Skipped.WithLabelValues(r)
 	}
-	if reg == nil {
-		return m, nil
-	}
-	for _, c := range []prometheus.Collector{m.Lookups, m.CacheHits, m.CacheMisses, m.Skipped,
-		m.BreakerOpen, m.BreakerTrips, m.Unconfirmed, m.CacheEntries} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("registering reverse-DNS metrics: %w", err)
-		}
-	}
-	return m, nil
+	return m
 }

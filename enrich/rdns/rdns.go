@@ -76,10 +76,7 @@ func New(opts Options, r Resolver, logger *slog.Logger, reg prometheus.Registere
 		sem:      make(chan struct{}, max(opts.Concurrency, 1)),
 		inflight: make(map[netip.Addr]*call),
 	}
-	m, err := newMetrics(reg, func() float64 { return float64(l.cache.len()) })
-	if err != nil {
-		return nil, err
-	}
+	m := newMetrics(reg, func() float64 { return float64(l.cache.len()) })
 	l.metrics = m
 	l.breaker = &breaker{threshold: max(opts.BreakerThreshold, 1), cooldown: opts.BreakerCooldown, now: opts.Now,
 		onChange: func(open bool) {

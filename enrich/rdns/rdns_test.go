@@ -3,6 +3,7 @@ package rdns
 import (
 	"context"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"io"
 	"log/slog"
 	"net/netip"
@@ -21,7 +22,7 @@ func TestResolve(t *testing.T) {
 		"2001:db8::25":  {"mx.example.co.uk."},
 		"192.0.2.1":     {"."},
 	}}
-	l, _ := newTest(t, testOptions(&clock{t: time.Unix(0, 0)}), f)
+	l := newTest(t, testOptions(&clock{t: time.Unix(0, 0)}), f)
 	got := l.Resolve(context.Background(), addrs("209.85.220.41", "54.240.8.1", "3.5.7.9", "2001:db8::25", "192.0.2.1", "198.51.100.7", "209.85.220.41"))
 	want := map[netip.Addr]Name{
 		netip.MustParseAddr("209.85.220.41"): {"mail-sor-f41.google.com", "google.com"},
@@ -40,14 +41,14 @@ func TestResolve(t *testing.T) {
 func TestCacheTTLAndNegativeCaching(t *testing.T) {
 	c := &clock{t: time.Unix(0, 0)}
 	f := &fakeResolver{ptr: map[string][]string{"192.0.2.1": {"mx.example.com."}}}
-	l, reg := newTest(t, testOptions(c), f)
+	l := newTest(t, testOptions(c), f)
 	batch := addrs("192.0.2.1", "192.0.2.2")
 	l.Resolve(context.Background(), batch)
 	got := l.Resolve(context.Background(), batch)
 	if f.calls.Load() != 2 || got[batch[0]].Domain != "mx.example.com" || len(got) != 1 {
 		t.Fatalf("second batch: %d calls, %v", f.calls.Load(), got)
 	}
-	if hits := value(t, reg, "dmarc_agent_enrich_dns_cache_hits_total"); hits != 2 {
+	if hits := testutil.ToFloat64(l.metrics.CacheHits); hits != 2 {
 		t.Errorf("cache hits = %v", hits)
 	}
 	c.add(11 * time.Minute) // past the negative TTL only
@@ -61,11 +62,11 @@ func TestCacheTTLAndNegativeCaching(t *testing.T) {
 		t.Errorf("entries not re-asked after their TTL: %d calls", f.calls.Load())
 	}
 	for result, want := range map[string]float64{"found": 2, "not_found": 3, "timeout": 0, "error": 0} {
-		if got := value(t, reg, "dmarc_agent_enrich_dns_lookups_total", "result", result); got != want {
+		if got := testutil.ToFloat64(l.metrics.Lookups.WithLabelValues(result)); got != want {
 			t.Errorf("lookups{result=%q} = %v, want %v", result, got, want)
 		}
 	}
-	if got := value(t, reg, "dmarc_agent_enrich_dns_cache_entries"); got != 2 {
+	if got := testutil.ToFloat64(l.metrics.CacheEntries); got != 2 {
 		t.Errorf("cache entries = %v", got)
 	}
 }
@@ -74,7 +75,7 @@ func TestCacheSizeBound(t *testing.T) {
 	f := &fakeResolver{}
 	opts := testOptions(&clock{t: time.Unix(0, 0)})
 	opts.CacheSize = 2
-	l, _ := newTest(t, opts, f)
+	l := newTest(t, opts, f)
 	l.Resolve(context.Background(), addrs("192.0.2.1"))
 	l.Resolve(context.Background(), addrs("192.0.2.2"))
 	l.Resolve(context.Background(), addrs("192.0.2.1")) // hit: 192.0.2.1 is now the most recent
@@ -105,13 +106,13 @@ func TestForwardConfirmation(t *testing.T) {
 	}
 	opts := testOptions(&clock{t: time.Unix(0, 0)})
 	opts.ForwardConfirm = true
-	l, reg := newTest(t, opts, f)
+	l := newTest(t, opts, f)
 	got := l.Resolve(context.Background(), addrs("192.0.2.1", "192.0.2.2", "2001:db8::1"))
 	if len(got) != 2 || got[netip.MustParseAddr("192.0.2.1")].Domain != "good.example.com" ||
 		got[netip.MustParseAddr("2001:db8::1")].Domain != "v6.example.org" {
 		t.Errorf("got %v", got)
 	}
-	if n := value(t, reg, "dmarc_agent_enrich_dns_unconfirmed_total"); n != 1 {
+	if n := testutil.ToFloat64(l.metrics.Unconfirmed); n != 1 {
 		t.Errorf("unconfirmed = %v", n)
 	}
 }
@@ -126,7 +127,7 @@ func TestConcurrencyBound(t *testing.T) {
 	}
 	opts := testOptions(&clock{t: time.Unix(0, 0)})
 	opts.Concurrency = 3
-	l, _ := newTest(t, opts, f)
+	l := newTest(t, opts, f)
 	got := l.Resolve(context.Background(), batch)
 	if len(got) != 60 {
 		t.Errorf("resolved %d of 60", len(got))
@@ -139,7 +140,7 @@ func TestConcurrencyBound(t *testing.T) {
 // Two batches asking for the same address at once share one lookup.
 func TestInflightShared(t *testing.T) {
 	f := &fakeResolver{delay: 50 * time.Millisecond, ptr: map[string][]string{"192.0.2.1": {"mx.example.com."}}}
-	l, _ := newTest(t, testOptions(&clock{t: time.Unix(0, 0)}), f)
+	l := newTest(t, testOptions(&clock{t: time.Unix(0, 0)}), f)
 	var wg sync.WaitGroup
 	results := make([]map[netip.Addr]Name, 4)
 	for i := range results {

@@ -2,6 +2,7 @@ package rdns
 
 import (
 	"context"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"net"
 	"net/netip"
 	"testing"
@@ -79,12 +80,12 @@ func TestSystemResolverWithServers(t *testing.T) {
 	opts := testOptions(&clock{t: time.Unix(0, 0)})
 	opts.Now = time.Now
 	opts.ForwardConfirm = true
-	l, reg := newTest(t, opts, SystemResolver([]string{server}))
+	l := newTest(t, opts, SystemResolver([]string{server}))
 	got := l.Resolve(context.Background(), addrs("209.85.220.41", "192.0.2.1"))
 	if n := got[netip.MustParseAddr("209.85.220.41")]; n.Domain != "mail-sor-f41.google.com" || n.Base != "google.com" || len(got) != 1 {
 		t.Errorf("got %v", got)
 	}
-	if v := value(t, reg, "dmarc_agent_enrich_dns_lookups_total", "result", "not_found"); v != 1 {
+	if v := testutil.ToFloat64(l.metrics.Lookups.WithLabelValues("not_found")); v != 1 {
 		t.Errorf("not_found = %v", v)
 	}
 	_ = SystemResolver(nil) // the resolv.conf variant builds without servers

@@ -3,6 +3,7 @@ package rdns
 import (
 	"context"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"net"
 	"net/netip"
 	"testing"
@@ -40,7 +41,7 @@ func TestNeverAnsweringServerWithinBudget(t *testing.T) {
 	opts.Timeout = 20 * time.Second
 	opts.BatchBudget = 300 * time.Millisecond
 	opts.Concurrency = 8
-	l, reg := newTest(t, opts, SystemResolver([]string{swallowUDP(t)}))
+	l := newTest(t, opts, SystemResolver([]string{swallowUDP(t)}))
 	var batch []netip.Addr
 	for i := range 50 {
 		batch = append(batch, netip.MustParseAddr(fmt.Sprintf("198.51.100.%d", i+1)))
@@ -54,7 +55,7 @@ func TestNeverAnsweringServerWithinBudget(t *testing.T) {
 	if elapsed < opts.BatchBudget || elapsed > 10*time.Second {
 		t.Errorf("batch took %s with a budget of %s", elapsed, opts.BatchBudget)
 	}
-	if skipped := value(t, reg, "dmarc_agent_enrich_dns_skipped_total", "reason", "budget"); skipped != 50 {
+	if skipped := testutil.ToFloat64(l.metrics.Skipped.WithLabelValues("budget")); skipped != 50 {
 		t.Errorf("skipped for budget = %v, want 50", skipped)
 	}
 	start = time.Now()
@@ -72,10 +73,10 @@ func TestBreaker(t *testing.T) {
 	f.hang.Store(true)
 	opts := testOptions(c)
 	opts.Timeout = 20 * time.Millisecond
-	l, reg := newTest(t, opts, f)
+	l := newTest(t, opts, f)
 
 	l.Resolve(context.Background(), addrs("192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"))
-	if !l.BreakerOpen() || value(t, reg, "dmarc_agent_enrich_dns_breaker_open") != 1 || value(t, reg, "dmarc_agent_enrich_dns_breaker_trips_total") != 1 {
+	if !l.BreakerOpen() || testutil.ToFloat64(l.metrics.BreakerOpen) != 1 || testutil.ToFloat64(l.metrics.BreakerTrips) != 1 {
 		t.Fatalf("breaker not open after 4 timeouts (threshold 3)")
 	}
 	calls := f.calls.Load()
@@ -84,7 +85,7 @@ func TestBreaker(t *testing.T) {
 	if len(got) != 0 || f.calls.Load() != calls || time.Since(start) > time.Second {
 		t.Errorf("open breaker still asked DNS: %v, %d calls", got, f.calls.Load()-calls)
 	}
-	if n := value(t, reg, "dmarc_agent_enrich_dns_skipped_total", "reason", "breaker"); n != 2 {
+	if n := testutil.ToFloat64(l.metrics.Skipped.WithLabelValues("breaker")); n != 2 {
 		t.Errorf("skipped for breaker = %v", n)
 	}
 
@@ -106,8 +107,8 @@ func TestBreaker(t *testing.T) {
 	if got[netip.MustParseAddr("192.0.2.98")].Domain != "also.example.com" {
 		t.Errorf("closed breaker: %v", got)
 	}
-	if value(t, reg, "dmarc_agent_enrich_dns_breaker_open") != 0 || value(t, reg, "dmarc_agent_enrich_dns_breaker_trips_total") != 1 {
-		t.Errorf("breaker metrics: open=%v trips=%v", value(t, reg, "dmarc_agent_enrich_dns_breaker_open"), value(t, reg, "dmarc_agent_enrich_dns_breaker_trips_total"))
+	if testutil.ToFloat64(l.metrics.BreakerOpen) != 0 || testutil.ToFloat64(l.metrics.BreakerTrips) != 1 {
+		t.Errorf("breaker metrics: open=%v trips=%v", testutil.ToFloat64(l.metrics.BreakerOpen), testutil.ToFloat64(l.metrics.BreakerTrips))
 	}
 }
 

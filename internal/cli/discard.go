@@ -1,32 +1,11 @@
 package cli
 
 import (
-	"context"
-	"iter"
 	"os"
 
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
 	"github.com/dmarc-agent/dmarc-agent/output"
 )
-
-// discardOutput acknowledges every document and keeps none. `ingest
-// --discard` uses it to measure decoding, parsing, enrichment and encoding
-// alone (scripts/bench.sh).
-type discardOutput struct{}
-
-func (discardOutput) Write(_ context.Context, docs iter.Seq2[output.Doc, error]) (output.Result, error) {
-	var res output.Result
-	for _, err := range docs {
-		if err != nil {
-			return res, err
-		}
-		res.Indexed++
-	}
-	return res, nil
-}
-
-func (discardOutput) Ready(context.Context) error { return nil }
-func (discardOutput) Close(context.Context) error { return nil }
 
 // discardConfig makes the configured output inert before the stack is
 // built: no OpenSearch connection, and the NDJSON output (never written)
@@ -36,8 +15,8 @@ func discardConfig(cfg *config.Config) {
 	cfg.Output.File.Dir = os.TempDir()
 }
 
-// discard swaps the stack's output for discardOutput.
+// discard swaps the stack's output for output.Discard.
 func (s *stack) discard() {
-	s.pipeline = s.pipeline.WithOutput(discardOutput{})
+	s.pipeline = s.pipeline.WithOutput(output.Discard{})
 	s.files = nil
 }

@@ -164,7 +164,7 @@ func TestAgentWriteBlockLosesNothing(t *testing.T) {
 		if f := value(m, "dmarc_agent_opensearch_documents_total", "result", "failed") + value(m, "dmarc_agent_messages_total", "outcome", "dead_letter"); f != 0 {
 			t.Fatalf("documents refused while the index was blocked: %v", f)
 		}
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(500 * time.Millisecond) // sample the blocked period: nothing may be delivered during it
 	}
 	if n := countFiles(t, filepath.Join(in, "processed"), ".xml"); n != first {
 		t.Fatalf("%d files acknowledged during the block, want %d", n, first)

@@ -101,7 +101,7 @@ func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %s waiting for %s", d, what)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // waitUntil's poll interval: cond has no signal to wait on
 	}
 }
 
@@ -192,7 +192,7 @@ func dropFiles(t *testing.T, dir string, from, to int, rnd *rand.Rand) (valid, c
 				third := len(content) / 3
 				for _, part := range [][]byte{content[:third], content[third : 2*third], content[2*third:]} {
 					f.Write(part)
-					time.Sleep(150 * time.Millisecond)
+					time.Sleep(150 * time.Millisecond) // the input itself: a slow writer
 				}
 			}()
 		case 2: // written under a temporary name, renamed in
@@ -216,7 +216,7 @@ func dropFiles(t *testing.T, dir string, from, to int, rnd *rand.Rand) (valid, c
 			copies++
 		}
 		if i%25 == 0 {
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(5 * time.Millisecond) // the input itself: files arrive over time
 		}
 	}
 	return valid, corrupt, copies

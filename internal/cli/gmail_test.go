@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailfake"
+	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailtest"
 )
 
 type lockedBuffer struct {
@@ -49,7 +49,7 @@ func TestGmailAuthUsage(t *testing.T) {
 // `dmarc-agent gmail auth` on a headless machine: the URL is printed, the
 // redirect URL is pasted, the token is saved 0600.
 func TestGmailAuthPastedRedirect(t *testing.T) {
-	f := gmailfake.New("reports@example.com")
+	f := gmailtest.New("reports@example.com")
 	defer f.Close()
 	dir := t.TempDir()
 	client := filepath.Join(dir, "client.json")
@@ -70,7 +70,7 @@ func TestGmailAuthPastedRedirect(t *testing.T) {
 		done <- Main(context.Background(), Env{Stdin: inR, Stdout: out, Stderr: errOut}, []string{"gmail", "auth", "--config", cfgFile})
 	}()
 	var authURL string
-	for deadline := time.Now().Add(10 * time.Second); authURL == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); authURL == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) { // poll the printed output for the URL
 		for _, l := range strings.Split(out.String(), "\n") {
 			if strings.HasPrefix(l, f.URL) {
 				authURL = l

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailfake"
+	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailtest"
 )
 
 const samples = "../../testdata/samples"
@@ -203,19 +203,19 @@ func TestIngestUsageErrors(t *testing.T) {
 // pipeline and the file output against the fake Gmail API, with faults.
 func TestIngestGmailReprocess(t *testing.T) {
 	const box = "dmarc@example.com"
-	f := gmailfake.New(box, "someone@example.com")
+	f := gmailtest.New(box, "someone@example.com")
 	t.Cleanup(f.Close)
 	report, err := os.ReadFile(filepath.Join(samples, "yahoo-report.eml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	when := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	delivered := f.Add(box, gmailfake.Msg{Raw: report, Date: when, Labels: []string{"INBOX", "dmarc/processed"}})
-	junk := f.Add(box, gmailfake.Msg{Raw: []byte("From: a@example.net\r\nTo: dmarc@example.com\r\nSubject: Report Domain: example.com\r\n\r\nno attachment, sorry\r\n"), Date: when})
-	old := f.Add(box, gmailfake.Msg{Raw: report, Date: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
-	other := f.Add("someone@example.com", gmailfake.Msg{Raw: report, Date: when})
-	f.Inject(gmailfake.Fault{RPC: "users.messages.get", Kind: gmailfake.ServerError, Times: 1},
-		gmailfake.Fault{RPC: "users.messages.get", Kind: gmailfake.DropMidBody, Times: 1, Skip: 1})
+	delivered := f.Add(box, gmailtest.Msg{Raw: report, Date: when, Labels: []string{"INBOX", "dmarc/processed"}})
+	junk := f.Add(box, gmailtest.Msg{Raw: []byte("From: a@example.net\r\nTo: dmarc@example.com\r\nSubject: Report Domain: example.com\r\n\r\nno attachment, sorry\r\n"), Date: when})
+	old := f.Add(box, gmailtest.Msg{Raw: report, Date: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
+	other := f.Add("someone@example.com", gmailtest.Msg{Raw: report, Date: when})
+	f.Inject(gmailtest.Fault{RPC: "users.messages.get", Kind: gmailtest.ServerError, Times: 1},
+		gmailtest.Fault{RPC: "users.messages.get", Kind: gmailtest.DropMidBody, Times: 1, Skip: 1})
 
 	dir := t.TempDir()
 	env := append(slices.Clone(offline),

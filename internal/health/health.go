@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // Fault is the latest internal fault of one part of the agent, cleared by
@@ -29,15 +30,13 @@ type Fault struct {
 // dmarc_agent_internal_faults_total{component}.
 func NewFault(component string, reg prometheus.Registerer) *Fault {
 	labels := prometheus.Labels{"component": component}
+	auto := promauto.With(reg) // nil: not registered
 	f := &Fault{
 		name: component,
-		active: prometheus.NewGauge(prometheus.GaugeOpts{Name: "dmarc_agent_internal_fault", ConstLabels: labels,
+		active: auto.NewGauge(prometheus.GaugeOpts{Name: "dmarc_agent_internal_fault", ConstLabels: labels,
 			Help: "1 while a part of the agent cannot do its own work (archive or state write failing: full disk, permissions); messages wait and are retried."}),
-		total: prometheus.NewCounter(prometheus.CounterOpts{Name: "dmarc_agent_internal_faults_total", ConstLabels: labels,
+		total: auto.NewCounter(prometheus.CounterOpts{Name: "dmarc_agent_internal_faults_total", ConstLabels: labels,
 			Help: "Internal faults by component (each failed archive or state write); the messages concerned are retried, never rejected."}),
-	}
-	if reg != nil {
-		reg.MustRegister(f.active, f.total)
 	}
 	return f
 }

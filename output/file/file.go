@@ -140,7 +140,7 @@ func (o *Output) Write(ctx context.Context, docs iter.Seq2[output.Doc, error]) (
 			res.DeadLetter = filepath.Join(o.dir, DeadLetterFile)
 			continue
 		}
-		o.scratch = appendAction(o.scratch[:0], o.action, d.Index, d.ID)
+		o.scratch = output.AppendAction(o.scratch[:0], o.action, d)
 		o.scratch = append(o.scratch, body...)
 		o.scratch = append(o.scratch, '\n')
 		if err := tx.write(filepath.Base(d.Index)+".ndjson", o.scratch); err != nil {
@@ -266,21 +266,6 @@ func idKey(id string) [16]byte {
 	sum := sha256.Sum256([]byte(id)) // not one of our ids
 	copy(k[:], sum[:])
 	return k
-}
-
-func appendAction(b []byte, action, index, id string) []byte {
-	b = append(b, `{"`...)
-	b = append(b, action...)
-	b = append(b, `":{"_index":`...)
-	b, _ = appendJSONString(b, index)
-	b = append(b, `,"_id":`...)
-	b, _ = appendJSONString(b, id)
-	return append(b, "}}\n"...)
-}
-
-func appendJSONString(b []byte, s string) ([]byte, error) {
-	enc, err := json.Marshal(s)
-	return append(b, enc...), err
 }
 
 // file returns the open file named name (base name) in the directory.

@@ -4,55 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"unicode/utf8"
+
+	"github.com/dmarc-agent/dmarc-agent/output"
 )
 
-// appendBulk appends one action line and the document line for it. The
-// action is written by hand: encoding/json would HTML-escape <, > and & in
-// ids and index names, and the ids must reach the cluster byte for byte.
+// appendBulk appends one action line and the document line for it.
 func appendBulk(buf *bytes.Buffer, action string, it *item) {
-	buf.WriteString(`{"`)
-	buf.WriteString(action)
-	buf.WriteString(`":{"_index":`)
-	appendJSONString(buf, it.doc.Index)
-	buf.WriteString(`,"_id":`)
-	appendJSONString(buf, it.doc.ID)
-	buf.WriteString("}}\n")
+	buf.Write(output.AppendAction(buf.AvailableBuffer(), action, it.doc))
 	buf.Write(it.doc.Body)
 	buf.WriteByte('\n')
-}
-
-// appendJSONString writes s as a JSON string, escaping only what JSON
-// requires (quote, backslash, control characters, invalid UTF-8).
-func appendJSONString(buf *bytes.Buffer, s string) {
-	const hex = "0123456789abcdef"
-	buf.WriteByte('"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				buf.WriteByte('\\')
-				buf.WriteByte(c)
-			case c < 0x20:
-				buf.WriteString(`\u00`)
-				buf.WriteByte(hex[c>>4])
-				buf.WriteByte(hex[c&0xf])
-			default:
-				buf.WriteByte(c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			buf.WriteString(`\ufffd`)
-		} else {
-			buf.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	buf.WriteByte('"')
 }
 
 // bulkResponse is the part of a _bulk answer we read.

@@ -159,7 +159,7 @@ func (f *fakeCluster) serveBulk(w http.ResponseWriter, body []byte) {
 	f.maxFlight = max(f.maxFlight, f.inFlight)
 	f.mu.Unlock()
 	defer func() { f.mu.Lock(); f.inFlight--; f.mu.Unlock() }()
-	time.Sleep(f.delay)
+	time.Sleep(f.delay) // the fake's configured latency: part of the test's input
 	if f.bulk != nil && f.bulk(n, lines, w) {
 		return
 	}

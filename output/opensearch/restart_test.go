@@ -64,12 +64,12 @@ func TestIntegrationNodeRestartMidWrite(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("no progress before the restart")
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // poll interval: the counter has no signal to wait on
 	}
 	script("stop")
 	stoppedAt := time.Now()
 	close(gate)
-	time.Sleep(3 * time.Second)
+	time.Sleep(3 * time.Second) // the window in which a broken Write would return while the node is down
 	select {
 	case r := <-done:
 		t.Fatalf("Write returned while the node was down: %+v indexed, err %v", r.res.Indexed, r.err)

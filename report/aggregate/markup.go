@@ -1,6 +1,10 @@
 package aggregate
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/dmarc-agent/dmarc-agent/report/internal/xmlskip"
+)
 
 // The markup parsers look at data, which starts with '<', and say whether
 // it is complete markup (and how long), not markup at all (a literal '<'),
@@ -64,41 +68,11 @@ func parseBang(data []byte, s *scanner) (tokKind, int, markupResult) {
 	return parseDirective(data)
 }
 
-// parseDirective skips <!DOCTYPE ...> and other declarations, with an
-// internal subset, quotes and comments inside, as encoding/xml does. The
-// entities a DOCTYPE declares are never expanded.
+// parseDirective skips <!DOCTYPE ...> and other declarations (see
+// xmlskip.DirectiveEnd). The entities a DOCTYPE declares are never expanded.
 func parseDirective(data []byte) (tokKind, int, markupResult) {
-	depth := 0
-	var quote byte
-	// Like encoding/xml, the byte after "<!" is taken as it is.
-	for i := 3; i < len(data); i++ {
-		c := data[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '>':
-			if depth == 0 {
-				return tokEOF, i + 1, markupOK
-			}
-			depth--
-		case c == '<':
-			if hasPrefixOrShort(data[i:], "<!--") {
-				if len(data)-i < 4 {
-					return 0, 0, markupMore
-				}
-				j := bytes.Index(data[i+4:], []byte("-->"))
-				if j < 0 {
-					return 0, 0, markupMore
-				}
-				i += 4 + j + 2
-				continue
-			}
-			depth++
-		}
+	if n := xmlskip.DirectiveEnd(data); n >= 0 {
+		return tokEOF, n, markupOK
 	}
 	return 0, 0, markupMore
 }

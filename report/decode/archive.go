@@ -17,12 +17,12 @@ import (
 
 func (w *walker) gzip(br *bufio.Reader, name string, depth int, sc sniffCtx) error {
 	if w.budgetSpent() {
-		w.rej(name, "not decompressed: "+w.budgetError().Error())
+		w.rej(name, fmt.Errorf("not decompressed: %w", w.budgetError()))
 		return nil
 	}
 	zr, err := getGzip(br)
 	if err != nil {
-		w.rej(name, "corrupt gzip: "+err.Error())
+		w.rej(name, fmt.Errorf("corrupt gzip: %w", err))
 		return nil
 	}
 	defer putGzip(zr)
@@ -68,31 +68,31 @@ func (g *gzipMembers) Read(p []byte) (int, error) {
 }
 
 func (w *walker) zip(br *bufio.Reader, name string, depth int, sc sniffCtx) error {
-	ra, size, cleanup, reason := w.zipSource(br, depth)
-	if reason != "" {
-		w.rej(name, reason)
+	ra, size, cleanup, err := w.zipSource(br, depth)
+	if err != nil {
+		w.rej(name, err)
 		return nil
 	}
 	defer cleanup()
 	if n, ok := zipEntryCount(ra, size); ok && n > maxZipEntries {
-		w.rej(name, fmt.Sprintf("zip archive with %d entries (more than %d)", n, maxZipEntries))
+		w.rej(name, fmt.Errorf("zip archive with %d entries (more than %d)", n, maxZipEntries))
 		return nil
 	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		w.rej(name, "corrupt or truncated zip: "+err.Error())
+		w.rej(name, fmt.Errorf("corrupt or truncated zip: %w", err))
 		return nil
 	}
 	if len(zr.File) > maxZipEntries {
-		w.rej(name, fmt.Sprintf("zip archive with %d entries (more than %d)", len(zr.File), maxZipEntries))
+		w.rej(name, fmt.Errorf("zip archive with %d entries (more than %d)", len(zr.File), maxZipEntries))
 		return nil
 	}
 	if len(zr.File) == 0 && !sc.quiet {
-		w.rej(name, "empty zip archive")
+		w.rej(name, errors.New("empty zip archive"))
 		return nil
 	}
 	if reason := overlapping(zr.File); reason != "" {
-		w.rej(name, reason)
+		w.rej(name, errors.New(reason))
 		return nil
 	}
 	for i, f := range zr.File {
@@ -100,22 +100,22 @@ func (w *walker) zip(br *bufio.Reader, name string, depth int, sc sniffCtx) erro
 			continue
 		}
 		if w.budgetSpent() || w.zipEntries >= maxMessageZipEntries {
-			why := w.budgetError().Error()
+			why := w.budgetError()
 			if !w.budgetSpent() {
-				why = fmt.Sprintf("more than %d zip entries in this input in all", maxMessageZipEntries)
+				why = fmt.Errorf("more than %d zip entries in this input in all", maxMessageZipEntries)
 			}
-			w.rej(name, fmt.Sprintf("%d zip entries not read: %s", len(zr.File)-i, why))
+			w.rej(name, fmt.Errorf("%d zip entries not read: %w", len(zr.File)-i, why))
 			return nil
 		}
 		w.zipEntries++
 		ename := name + "/" + cleanName(f.Name)
 		if f.UncompressedSize64 > uint64(w.opt.MaxBytes) {
-			w.rej(ename, fmt.Sprintf("%v: zip entry of %d bytes (limit %d)", ErrTooLarge, f.UncompressedSize64, w.opt.MaxBytes))
+			w.rej(ename, fmt.Errorf("%w: zip entry of %d bytes (limit %d)", ErrTooLarge, f.UncompressedSize64, w.opt.MaxBytes))
 			continue
 		}
 		rc, err := f.Open()
 		if err != nil {
-			w.rej(ename, "corrupt zip entry: "+err.Error())
+			w.rej(ename, fmt.Errorf("corrupt zip entry: %w", err))
 			continue
 		}
 		err = w.walk(w.capped(layerReader{w.inflating(rc), "zip entry"}), ename, depth+1, sc)
@@ -153,33 +153,33 @@ func overlapping(files []*zip.File) string {
 // zipSource gives random access to the archive: the input file itself at
 // the top, else a copy in memory, spilled to a temporary file past
 // zipMemory. The archive may not exceed Options.MaxBytes.
-func (w *walker) zipSource(br *bufio.Reader, depth int) (io.ReaderAt, int64, func(), string) {
+func (w *walker) zipSource(br *bufio.Reader, depth int) (io.ReaderAt, int64, func(), error) {
 	if depth == 0 && w.topRA != nil {
-		return w.topRA, w.topSize, func() {}, ""
+		return w.topRA, w.topSize, func() {}, nil
 	}
 	var mem bytes.Buffer
 	n, err := io.Copy(&mem, io.LimitReader(br, zipMemory))
 	if err != nil {
-		return nil, 0, nil, readReason(err)
+		return nil, 0, nil, err
 	}
 	if n < zipMemory {
-		return bytes.NewReader(mem.Bytes()), n, func() {}, ""
+		return bytes.NewReader(mem.Bytes()), n, func() {}, nil
 	}
 	f, err := os.CreateTemp("", "dmarc-agent-zip-*")
 	if err != nil {
-		return nil, 0, nil, "buffering zip archive: " + err.Error()
+		return nil, 0, nil, fmt.Errorf("buffering zip archive: %w", err)
 	}
 	cleanup := func() { f.Close(); os.Remove(f.Name()) }
 	total, err := io.Copy(f, io.MultiReader(&mem, io.LimitReader(br, w.opt.MaxBytes+1-n)))
 	switch {
 	case err != nil:
 		cleanup()
-		return nil, 0, nil, readReason(err)
+		return nil, 0, nil, err
 	case total > w.opt.MaxBytes:
 		cleanup()
-		return nil, 0, nil, fmt.Sprintf("%v: zip archive larger than %d bytes", ErrTooLarge, w.opt.MaxBytes)
+		return nil, 0, nil, fmt.Errorf("%w: zip archive larger than %d bytes", ErrTooLarge, w.opt.MaxBytes)
 	}
-	return f, total, cleanup, ""
+	return f, total, cleanup, nil
 }
 
 // zipEntryCount reads the entry count from the end-of-central-directory

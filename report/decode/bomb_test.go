@@ -78,7 +78,7 @@ func countingWalk(t *testing.T, r io.Reader, opt Options) (parts int, bytesRead 
 		n, _ := io.Copy(io.Discard, p.Body)
 		bytesRead += n
 		return nil
-	}, func(name, reason string) { rejects = append(rejects, name+": "+reason) })
+	}, func(name string, err error) { rejects = append(rejects, name+": "+err.Error()) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"context"
 	"io"
 
-	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
 
 // DefaultMaxBytes caps the decompressed size of one payload (zip and gzip bombs).
@@ -35,7 +35,7 @@ type Part struct {
 	// "mail.eml/google.com!example.com!1700000000!1700086399.zip/google.com!example.com!1700000000!1700086399.xml".
 	Name string
 	// Kind is the detected report kind.
-	Kind mapping.Kind
+	Kind kind.Kind
 	// Body yields the decoded payload: the XML of an aggregate report, the JSON
 	// of an SMTP TLS report, or the whole MIME message of a failure report.
 	// Reading past Options.MaxBytes fails with an error wrapping ErrTooLarge.
@@ -62,8 +62,9 @@ const (
 type Handler func(ctx context.Context, p Part) error
 
 // Rejecter receives each piece that could not be decoded (corrupt gzip,
-// truncated zip, a message with no report): name as in Part.Name, and a
-// one-line reason. The walk goes on with the next piece. A reason for a
-// piece over Options.MaxBytes starts with ErrTooLarge's text; a reason for a
-// message holding no report starts with "no report".
-type Rejecter func(name, reason string)
+// truncated zip, a message with no report): name as in Part.Name, and the
+// reason as an error whose text is one line. The walk goes on with the next
+// piece. The reason for a piece over Options.MaxBytes matches
+// kind.ErrTooLarge with errors.Is; the reason for a message holding no
+// report matches kind.ErrNoReport.
+type Rejecter func(name string, reason error)

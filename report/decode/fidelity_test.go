@@ -28,7 +28,7 @@ func TestWalkFailureLayouts(t *testing.T) {
 				kinds = append(kinds, p.Kind)
 				body, err = io.ReadAll(p.Body)
 				return err
-			}, func(n, r string) { rejects = append(rejects, n+": "+r) })
+			}, func(n string, r error) { rejects = append(rejects, n+": "+r.Error()) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +69,7 @@ func TestGzipTrailingAndTruncated(t *testing.T) {
 				got, readErr = io.ReadAll(p.Body)
 				repairs = p.Repairs()
 				return nil
-			}, func(n, r string) { t.Errorf("rejected %s: %s", n, r) })
+			}, func(n string, r error) { t.Errorf("rejected %s: %v", n, r) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +117,7 @@ func TestMIMEWithoutClosingBoundary(t *testing.T) {
 				got, readErr = io.ReadAll(p.Body)
 				repairs = p.Repairs()
 				return nil
-			}, func(n, r string) { t.Errorf("rejected %s: %s", n, r) })
+			}, func(n string, r error) { t.Errorf("rejected %s: %v", n, r) })
 			if err != nil || n != 1 {
 				t.Fatalf("err %v, %d payloads", err, n)
 			}
@@ -152,7 +152,7 @@ func TestWrappedFeedbackIsAnAggregateReport(t *testing.T) {
 		err := Walk(context.Background(), bytes.NewReader([]byte(tc.in)), "r.xml", Options{}, func(_ context.Context, p Part) error {
 			kinds = append(kinds, p.Kind)
 			return nil
-		}, func(n, r string) { rejects = append(rejects, n+": "+r) })
+		}, func(n string, r error) { rejects = append(rejects, n+": "+r.Error()) })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,7 +32,8 @@ func FuzzWalk(f *testing.F) {
 				t.Fatalf("read %d bytes, err %v: cap not applied", n, err)
 			}
 			return nil
-		}, func(name, reason string) {
+		}, func(name string, err error) {
+			reason := err.Error()
 			if reason == "" || strings.ContainsAny(reason, "\r\n") {
 				t.Fatalf("bad reason %q for %s", reason, name)
 			}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
 
 const reportXML = `<?xml version="1.0" encoding="UTF-8"?>
@@ -76,7 +76,7 @@ func mail(headers []string, body string) string {
 
 type gotPart struct {
 	Name string
-	Kind mapping.Kind
+	Kind kind.Kind
 	Body string // the payload, or "error: ..." when reading it failed
 }
 
@@ -96,7 +96,8 @@ func walkAll(t *testing.T, r io.Reader, name string, opt Options) (walkResult, e
 		}
 		res.Parts = append(res.Parts, gotPart{p.Name, p.Kind, body})
 		return nil
-	}, func(name, reason string) {
+	}, func(name string, err error) {
+		reason := err.Error()
 		if strings.ContainsAny(reason, "\r\n") {
 			t.Errorf("reason for %s is not one line: %q", name, reason)
 		}
@@ -105,7 +106,7 @@ func walkAll(t *testing.T, r io.Reader, name string, opt Options) (walkResult, e
 	return res, err
 }
 
-func agg(name, body string) gotPart { return gotPart{name, mapping.KindAggregate, body} }
+func agg(name, body string) gotPart { return gotPart{name, kind.Aggregate, body} }
 
 func (r walkResult) String() string {
 	var b strings.Builder

@@ -3,6 +3,7 @@ package decode
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -15,11 +16,11 @@ func (w *walker) mbox(br *bufio.Reader, name string, depth int) error {
 		if _, err := readLine(br, maxHeaderBytes); err != nil {
 			switch {
 			case err == errLineTooLong:
-				w.rej(name, fmt.Sprintf("mbox separator line %d longer than %d bytes", i, maxHeaderBytes))
+				w.rej(name, fmt.Errorf("mbox separator line %d longer than %d bytes", i, maxHeaderBytes))
 			case err != io.EOF:
-				w.rej(name, "reading mbox: "+err.Error())
+				w.rej(name, fmt.Errorf("reading mbox: %w", err))
 			case i == 1:
-				w.rej(name, "mbox without messages")
+				w.rej(name, errors.New("mbox without messages"))
 			}
 			return nil // the "From " line was the last one
 		}
@@ -29,7 +30,7 @@ func (w *walker) mbox(br *bufio.Reader, name string, depth int) error {
 			return err
 		}
 		if _, err := io.Copy(io.Discard, m); err != nil {
-			w.rej(name, "reading mbox: "+err.Error())
+			w.rej(name, fmt.Errorf("reading mbox: %w", err))
 			return nil
 		}
 		if m.eof {

@@ -13,8 +13,8 @@ import (
 	"net/textproto"
 	"strings"
 
-	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/report/failure"
+	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
 
 // maxTextReport bounds the body of a message held whole so that, when it
@@ -29,12 +29,12 @@ func (w *walker) message(br *bufio.Reader, name string, depth int) error {
 	before := w.parts + w.rejects
 	h, raw, err := readHeader(br)
 	if err != nil {
-		w.rej(name, "reading message header: "+err.Error())
+		w.rej(name, fmt.Errorf("reading message header: %w", err))
 		return nil
 	}
 	head, err := io.ReadAll(io.LimitReader(br, maxTextReport+1))
 	if err != nil {
-		w.rej(name, "reading message body: "+err.Error())
+		w.rej(name, fmt.Errorf("reading message body: %w", err))
 		return nil
 	}
 	if len(head) > maxTextReport {
@@ -43,16 +43,16 @@ func (w *walker) message(br *bufio.Reader, name string, depth int) error {
 	if ct, _ := mediaType(h); strings.HasPrefix(ct, "multipart/") && failure.HasFeedbackPart(head) {
 		// A failure report sent as multipart/mixed: its feedback part
 		// (maybe base64 or quoted-printable) means nothing alone.
-		return w.yield(name, mapping.KindFailure, io.MultiReader(bytes.NewReader(raw), bytes.NewReader(head)))
+		return w.yield(name, kind.Failure, io.MultiReader(bytes.NewReader(raw), bytes.NewReader(head)))
 	}
 	if err := w.entity(h, raw, bytes.NewReader(head), name, depth); err != nil {
 		return err
 	}
 	if w.parts+w.rejects == before {
 		if failure.Looks(h, head) {
-			return w.yield(name, mapping.KindFailure, io.MultiReader(bytes.NewReader(raw), bytes.NewReader(head)))
+			return w.yield(name, kind.Failure, io.MultiReader(bytes.NewReader(raw), bytes.NewReader(head)))
 		}
-		w.rej(name, "no report found in message")
+		w.rej(name, kind.Classed(kind.ErrNoReport, "no report found in message"))
 	}
 	return nil
 }
@@ -65,7 +65,7 @@ func (w *walker) entity(h textproto.MIMEHeader, raw []byte, body io.Reader, name
 		return err
 	}
 	if depth > maxDepth {
-		w.rej(name, fmt.Sprintf("containers nested deeper than %d levels", maxDepth))
+		w.rej(name, fmt.Errorf("containers nested deeper than %d levels", maxDepth))
 		return nil
 	}
 	ct, params := mediaType(h)
@@ -73,7 +73,7 @@ func (w *walker) entity(h textproto.MIMEHeader, raw []byte, body io.Reader, name
 		if raw == nil {
 			raw = rawHeader(h)
 		}
-		return w.yield(name, mapping.KindFailure, io.MultiReader(bytes.NewReader(raw), body))
+		return w.yield(name, kind.Failure, io.MultiReader(bytes.NewReader(raw), body))
 	}
 	body = decodeTransfer(h, body)
 	switch {
@@ -101,11 +101,11 @@ func (w *walker) multipart(body io.Reader, boundary, name string, depth int) err
 			return nil // a missing closing boundary after a complete last part
 		}
 		if err != nil {
-			w.rej(name, "malformed MIME multipart: "+err.Error())
+			w.rej(name, fmt.Errorf("malformed MIME multipart: %w", err))
 			return nil
 		}
 		if i > maxParts {
-			w.rej(name, fmt.Sprintf("more than %d MIME parts", maxParts))
+			w.rej(name, fmt.Errorf("more than %d MIME parts", maxParts))
 			return nil
 		}
 		pname := name

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/dmarc-agent/dmarc-agent/report/internal/xmlskip"
 )
 
 type contentKind int
@@ -82,7 +84,7 @@ func xmlRoot(head []byte) string {
 			}
 			t = t[4+i+3:]
 		case bytes.HasPrefix(t, []byte("<!")):
-			i := directiveEnd(t)
+			i := xmlskip.DirectiveEnd(t)
 			if i < 0 {
 				return ""
 			}
@@ -129,32 +131,6 @@ func hasFeedback(head []byte) bool {
 			return true
 		}
 	}
-}
-
-// directiveEnd returns the index after the '>' closing <!DOCTYPE ...>,
-// internal subset included, or -1.
-func directiveEnd(t []byte) int {
-	depth := 0
-	var quote byte
-	for i := 2; i < len(t); i++ {
-		c := t[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '<':
-			depth++
-		case c == '>':
-			if depth == 0 {
-				return i + 1
-			}
-			depth--
-		}
-	}
-	return -1
 }
 
 // isTLSReport reports whether JSON looks like an RFC 8460 report.

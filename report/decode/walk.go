@@ -8,11 +8,12 @@ import (
 	"os"
 	"slices"
 
-	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
 
-// ErrTooLarge is wrapped by the error of a read past Options.MaxBytes.
-var ErrTooLarge = errors.New("payload too large")
+// ErrTooLarge is wrapped by the error of a read past Options.MaxBytes. It is
+// kind.ErrTooLarge, named here for callers that only know the decoder.
+var ErrTooLarge = kind.ErrTooLarge
 
 const (
 	// maxDepth bounds containers inside containers (zip in gzip in MIME ...).
@@ -57,7 +58,7 @@ func Walk(ctx context.Context, r io.Reader, name string, opt Options, fn Handler
 		opt.MaxMessageBytes = DefaultMaxMessageBytes
 	}
 	if reject == nil {
-		reject = func(string, string) {}
+		reject = func(string, error) {}
 	}
 	w := &walker{ctx: ctx, opt: opt, fn: fn, reject: reject}
 	// Random access to the input spares a zip archive a copy.
@@ -111,13 +112,19 @@ type sniffCtx struct {
 
 var ctxLoud = sniffCtx{}
 
-func (w *walker) rej(name, reason string) {
+func (w *walker) rej(name string, err error) {
 	w.claimed = len(w.noted) // repairs met so far belong to what is rejected
 	w.rejects++
-	w.reject(name, oneLine(reason))
+	w.reject(name, oneLineError{err})
 }
 
-func (w *walker) yield(name string, kind mapping.Kind, body io.Reader) error {
+// oneLineError shows err on one line and keeps it for errors.Is.
+type oneLineError struct{ err error }
+
+func (e oneLineError) Error() string { return oneLine(e.err.Error()) }
+func (e oneLineError) Unwrap() error { return e.err }
+
+func (w *walker) yield(name string, k kind.Kind, body io.Reader) error {
 	w.parts++
 	// The repairs of this payload are those noted since the previous
 	// payload's callback returned: sniffing may have read a small payload
@@ -132,7 +139,7 @@ func (w *walker) yield(name string, kind mapping.Kind, body io.Reader) error {
 		}
 		return kinds
 	}
-	err := w.fn(w.ctx, Part{Name: name, Kind: kind, Body: w.capped(body), Repairs: repairs})
+	err := w.fn(w.ctx, Part{Name: name, Kind: k, Body: w.capped(body), Repairs: repairs})
 	w.claimed = len(w.noted)
 	return err
 }
@@ -146,7 +153,7 @@ func (w *walker) walk(r io.Reader, name string, depth int, sc sniffCtx) error {
 		return err
 	}
 	if depth > maxDepth {
-		w.rej(name, fmt.Sprintf("containers nested deeper than %d levels", maxDepth))
+		w.rej(name, fmt.Errorf("containers nested deeper than %d levels", maxDepth))
 		return nil
 	}
 	br := getReader(r)
@@ -155,9 +162,9 @@ func (w *walker) walk(r io.Reader, name string, depth int, sc sniffCtx) error {
 	if len(head) == 0 {
 		switch {
 		case err != nil && !errors.Is(err, io.EOF):
-			w.rej(name, readReason(err))
+			w.rej(name, err)
 		case !sc.quiet:
-			w.rej(name, "empty input")
+			w.rej(name, errors.New("empty input"))
 		}
 		return nil
 	}
@@ -169,30 +176,30 @@ func (w *walker) walk(r io.Reader, name string, depth int, sc sniffCtx) error {
 	case k == kindXML:
 		root := xmlRoot(head)
 		if root == "feedback" || hasFeedback(head) {
-			return w.yield(name, mapping.KindAggregate, br)
+			return w.yield(name, kind.Aggregate, br)
 		}
 		if !sc.quiet {
 			if root == "" {
-				w.rej(name, "unknown content: XML without a root element in its first 64 KiB")
+				w.rej(name, errors.New("unknown content: XML without a root element in its first 64 KiB"))
 			} else {
-				w.rej(name, fmt.Sprintf("unknown content: XML root element <%s> is not <feedback>", truncate(root, 40)))
+				w.rej(name, fmt.Errorf("unknown content: XML root element <%s> is not <feedback>", truncate(root, 40)))
 			}
 		}
 	case k == kindJSON:
 		if isTLSReport(head) {
-			return w.yield(name, mapping.KindSMTPTLS, br)
+			return w.yield(name, kind.SMTPTLS, br)
 		}
 		if !sc.quiet {
-			w.rej(name, "unknown content: JSON that is not an SMTP TLS report")
+			w.rej(name, errors.New("unknown content: JSON that is not an SMTP TLS report"))
 		}
 	case k == kindMbox && !sc.noMail:
 		return w.mbox(br, name, depth)
 	case k == kindMessage && !sc.noMail:
 		return w.message(br, name, depth)
 	case k == kindOLE && !sc.quiet:
-		w.rej(name, "unknown content: an Outlook .msg file (save the mail as .eml)")
+		w.rej(name, errors.New("unknown content: an Outlook .msg file (save the mail as .eml)"))
 	case !sc.quiet:
-		w.rej(name, "unknown content: not a report, an archive or a mail message")
+		w.rej(name, errors.New("unknown content: not a report, an archive or a mail message"))
 	}
 	return nil
 }
@@ -230,9 +237,6 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-// readReason describes a read error of a container's content.
-func readReason(err error) string { return err.Error() }
 
 // capped limits r to Options.MaxBytes.
 func (w *walker) capped(r io.Reader) io.Reader {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
 
 var (
@@ -75,12 +75,16 @@ func TestWalk(t *testing.T) {
 		{"plain XML", "r.xml", []byte(reportXML), walkResult{Parts: []gotPart{agg("r.xml", reportXML)}}},
 		{"XML with BOM, comment and DOCTYPE", "r.xml", []byte("\ufeff<!-- c --><!DOCTYPE feedback [<!ENTITY a '<x>'>]>" + reportXML[38:]),
 			walkResult{Parts: []gotPart{agg("r.xml", "\ufeff<!-- c --><!DOCTYPE feedback [<!ENTITY a '<x>'>]>"+reportXML[38:])}}},
+		// A '>' in a comment of the internal subset does not end the DOCTYPE
+		// (the aggregate scanner reads it the same way).
+		{"DOCTYPE with a comment holding '>'", "r.xml", []byte("<!DOCTYPE feedback [<!-- a > b -->]>" + reportXML[38:]),
+			walkResult{Parts: []gotPart{agg("r.xml", "<!DOCTYPE feedback [<!-- a > b -->]>"+reportXML[38:])}}},
 		{"gzip", "r.xml.gz", xmlGz, walkResult{Parts: []gotPart{agg("r.xml.gz", reportXML)}}},
 		{"zip", "r.zip", xmlZip, walkResult{Parts: []gotPart{agg("r.zip/google.com!example.com!1700006400!1700092799.xml", reportXML)}}},
 		{"gzip in zip, stored", "r.zip", zipOf(0, entry{"dir/a.xml.gz", xmlGz}, entry{"__MACOSX/._a.xml.gz", []byte("junk")}),
 			walkResult{Parts: []gotPart{agg("r.zip/dir_a.xml.gz", reportXML)}}},
 		{"zip in gzip", "r.zip.gz", gz(xmlZip), walkResult{Parts: []gotPart{agg("r.zip.gz/google.com!example.com!1700006400!1700092799.xml", reportXML)}}},
-		{"SMTP TLS JSON", "t.json", []byte(tlsJSON), walkResult{Parts: []gotPart{{"t.json", mapping.KindSMTPTLS, tlsJSON}}}},
+		{"SMTP TLS JSON", "t.json", []byte(tlsJSON), walkResult{Parts: []gotPart{{"t.json", kind.SMTPTLS, tlsJSON}}}},
 		{"Yahoo-style mail, base64 gzip attachment", "y.eml", []byte(yahoo),
 			walkResult{Parts: []gotPart{agg("y.eml/yahoo.example!example.com!1700006400!1700092799.xml.gz", reportXML)}}},
 		{"whole body application/gzip, Exchange header order", "x.eml", []byte(exchange), walkResult{Parts: []gotPart{agg("x.eml", reportXML)}}},
@@ -91,10 +95,10 @@ func TestWalk(t *testing.T) {
 		{"nested message/rfc822 with zip", "f.eml", []byte(forwarded),
 			walkResult{Parts: []gotPart{agg("f.eml/part2/r.zip/google.com!example.com!1700006400!1700092799.xml", reportXML)}}},
 		{"TLS report mail", "t.eml", []byte(tlsMail), walkResult{Parts: []gotPart{
-			{"t.eml/receiver.example!example.com!1700006400!1700092799!t1.json.gz", mapping.KindSMTPTLS, tlsJSON},
-			{"t.eml/part3", mapping.KindSMTPTLS, tlsJSON}}}},
-		{"failure report yielded whole", "ruf.eml", []byte(failureMsg), walkResult{Parts: []gotPart{{"ruf.eml", mapping.KindFailure, failureMsg}}}},
-		{"forwarded failure report", "fwd.eml", []byte(fwdFailure), walkResult{Parts: []gotPart{{"fwd.eml/part1", mapping.KindFailure, failureMsg}}}},
+			{"t.eml/receiver.example!example.com!1700006400!1700092799!t1.json.gz", kind.SMTPTLS, tlsJSON},
+			{"t.eml/part3", kind.SMTPTLS, tlsJSON}}}},
+		{"failure report yielded whole", "ruf.eml", []byte(failureMsg), walkResult{Parts: []gotPart{{"ruf.eml", kind.Failure, failureMsg}}}},
+		{"forwarded failure report", "fwd.eml", []byte(fwdFailure), walkResult{Parts: []gotPart{{"fwd.eml/part1", kind.Failure, failureMsg}}}},
 		{"mail without a report", "n.eml", []byte(newsletter), walkResult{Rejects: []string{"n.eml: no report found in message"}}},
 		{"empty", "e.xml", nil, walkResult{Rejects: []string{"e.xml: empty input"}}},
 		{"corrupt gzip header", "c.gz", []byte("\x1f\x8b\x08"), walkResult{Rejects: []string{"c.gz: corrupt gzip: unexpected EOF"}}},
@@ -275,14 +279,14 @@ func TestWalkPlainTextFailureReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var kinds []mapping.Kind
+		var kinds []kind.Kind
 		var rejects []string
 		err = Walk(context.Background(), bytes.NewReader(raw), name, Options{}, func(_ context.Context, p Part) error {
 			kinds = append(kinds, p.Kind)
 			_, err := io.Copy(io.Discard, p.Body)
 			return err
-		}, func(n, reason string) { rejects = append(rejects, n+": "+reason) })
-		if err != nil || len(rejects) != 0 || len(kinds) != 1 || kinds[0] != mapping.KindFailure {
+		}, func(n string, err error) { rejects = append(rejects, n+": "+err.Error()) })
+		if err != nil || len(rejects) != 0 || len(kinds) != 1 || kinds[0] != kind.Failure {
 			t.Errorf("%s: kinds %v, rejects %v, err %v; want one failure report", name, kinds, rejects, err)
 		}
 	}

@@ -32,7 +32,7 @@ func parseFile(t *testing.T, f File) (records, ipv6 int) {
 			})
 			return err
 		},
-		func(name, reason string) { t.Fatalf("%s rejected: %s", name, reason) })
+		func(name string, err error) { t.Fatalf("%s rejected: %v", name, err) })
 	if err != nil {
 		t.Fatalf("%s: %v", f.Name, err)
 	}

@@ -1,4 +1,4 @@
-package gmailfake
+package gmailtest
 
 import (
 	"bytes"
@@ -37,9 +37,10 @@ func parseMessage(raw []byte) *part {
 // keeping their order.
 func splitHeader(raw []byte) ([]header, []byte) {
 	var head, body []byte
-	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 && (bytes.Index(raw, []byte("\n\n")) < 0 || i < bytes.Index(raw, []byte("\n\n"))) {
+	lf := bytes.Index(raw, []byte("\n\n"))
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 && (lf < 0 || i < lf) {
 		head, body = raw[:i], raw[i+4:]
-	} else if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+	} else if i := lf; i >= 0 {
 		head, body = raw[:i], raw[i+2:]
 	} else {
 		head = raw

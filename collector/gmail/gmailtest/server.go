@@ -1,4 +1,4 @@
-// Package gmailfake is an in-process fake of the Gmail REST API (the parts
+// Package gmailtest is an in-process fake of the Gmail REST API (the parts
 // dmarc-agent uses) and of Google's OAuth token endpoint, for tests that run
 // the real google.golang.org/api/gmail/v1 client against it.
 //
@@ -11,7 +11,7 @@
 // connection dropped in the middle of a body), quota units are counted per
 // mailbox as Gmail counts them, and every mailbox a request touches is
 // recorded so tests can prove that other mailboxes were left alone.
-package gmailfake
+package gmailtest
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package gmailfake
+package gmailtest
 
 import (
 	"fmt"
@@ -94,7 +94,7 @@ func (f *Fault) write(w http.ResponseWriter) {
 func dropMidBody(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
-		panic("gmailfake: response writer cannot be hijacked")
+		panic("gmailtest: response writer cannot be hijacked")
 	}
 	conn, buf, err := hj.Hijack()
 	if err != nil {

@@ -1,7 +1,7 @@
 // Package spec defines dmarc-agent's OpenSearch Dashboards saved objects in Go
 // and renders them as ndjson. It is used only to (re)generate the embedded
-// files under dashboards/saved_objects (go test ./dashboards -run
-// TestSavedObjectsGolden -update); the binary embeds the generated files.
+// files under dashboards/saved_objects (go generate ./dashboards, which runs
+// tools/gendashboards); the binary embeds the generated files.
 package spec
 
 import (

@@ -1,4 +1,4 @@
-package gmailfake
+package gmailtest
 
 import (
 	"encoding/json"

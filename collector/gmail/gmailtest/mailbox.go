@@ -1,4 +1,4 @@
-package gmailfake
+package gmailtest
 
 import (
 	"fmt"
@@ -236,7 +236,7 @@ func (s *Server) HistoryID(user string) uint64 {
 func (s *Server) box(user string) *mailbox {
 	b := s.boxes[user]
 	if b == nil {
-		panic("gmailfake: no mailbox " + user)
+		panic("gmailtest: no mailbox " + user)
 	}
 	return b
 }
