@@ -223,9 +223,6 @@ func processAll(ctx context.Context, p *pipeline.Pipeline, in <-chan collector.M
 					t.wait(j.seq)
 				}
 				res := p.Deliver(ctx, pr)
-				if ordered {
-					t.next()
-				}
 				if j.msg.Ack != nil {
 					if err := j.msg.Ack(context.WithoutCancel(ctx), res.Outcome); err != nil && res.Outcome.Err == nil {
 						res.Outcome.Err = fmt.Errorf("acknowledging %s: %w", j.msg.ID, err)
@@ -234,6 +231,12 @@ func processAll(ctx context.Context, p *pipeline.Pipeline, in <-chan collector.M
 				mu.Lock()
 				done(res)
 				mu.Unlock()
+				// The turn passes only after done: the summary then sees
+				// results in input order too, so which copy of a report
+				// is counted (and whose repairs) never depends on timing.
+				if ordered {
+					t.next()
+				}
 			}
 		})
 	}
