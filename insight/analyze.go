@@ -43,6 +43,8 @@ func Analyze(f *Facts, tr Translator) *Report {
 	slices.SortStableFunc(r.Domains, func(a, b Domain) int { return cmp.Compare(b.Messages, a.Messages) })
 	r.Period = Period(all)
 	r.ReporterErrors = reporterErrors(f)
+	r.Repairs = repairs(f)
+	r.RecordWarnings = recordWarnings(f)
 	r.Failure = analyzeFailure(f)
 	r.SMTPTLS = analyzeTLS(f, tr)
 	return r
@@ -184,6 +186,53 @@ func reporterErrors(f *Facts) []ReporterError {
 	}
 	slices.SortFunc(out, func(a, b ReporterError) int {
 		return cmp.Or(cmp.Compare(b.Reports, a.Reports), cmp.Compare(a.Reporter, b.Reporter), cmp.Compare(a.Error, b.Error))
+	})
+	return out
+}
+
+// repairs counts, per kind, the reports repaired to be read, with the first
+// few (by reporter and report id) as examples.
+func repairs(f *Facts) []Repair {
+	refs := map[string]map[ReportRef]bool{}
+	for k := range f.Repairs {
+		if refs[k.Kind] == nil {
+			refs[k.Kind] = map[ReportRef]bool{}
+		}
+		// Two policy domains' reports with the same reporter and id are two
+		// reports; they show as one example.
+		refs[k.Kind][ReportRef{k.Reporter, k.ReportID}] = true
+	}
+	counts := map[string]int64{}
+	for k := range f.Repairs {
+		counts[k.Kind]++
+	}
+	out := make([]Repair, 0, len(refs))
+	for kind, set := range refs {
+		ex := slices.SortedFunc(maps.Keys(set), func(a, b ReportRef) int {
+			return cmp.Or(cmp.Compare(a.Reporter, b.Reporter), cmp.Compare(a.ReportID, b.ReportID))
+		})
+		out = append(out, Repair{Kind: kind, Reports: counts[kind], Examples: ex[:min(len(ex), maxRepairExamples)]})
+	}
+	slices.SortFunc(out, func(a, b Repair) int { return cmp.Or(cmp.Compare(b.Reports, a.Reports), cmp.Compare(a.Kind, b.Kind)) })
+	return out
+}
+
+// recordWarnings sums, per warning, the records kept with it over every
+// policy domain.
+func recordWarnings(f *Facts) []RecordWarning {
+	sums := map[string]WarningCount{}
+	for k, c := range f.Warnings {
+		w := sums[k.Warning]
+		w.Records += c.Records
+		w.Messages += c.Messages
+		sums[k.Warning] = w
+	}
+	out := make([]RecordWarning, 0, len(sums))
+	for w, c := range sums {
+		out = append(out, RecordWarning{Warning: w, Records: c.Records, Messages: c.Messages})
+	}
+	slices.SortFunc(out, func(a, b RecordWarning) int {
+		return cmp.Or(cmp.Compare(b.Records, a.Records), cmp.Compare(a.Warning, b.Warning))
 	})
 	return out
 }

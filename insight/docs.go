@@ -109,7 +109,7 @@ func (c *Collector) addAggregate(d *mapping.AggregateDoc) {
 	}
 	k := AggKey{
 		Domain: d.Policy.Domain, Day: d.Report.Begin.UTC().Format("2006-01-02"), Reporter: d.Report.OrgName,
-		IP: d.Source.IP, PTR: d.Source.Domain, Verdict: d.DMARC.Verdict, Pass: d.DMARC.Passed(), // unknown pass counts as not passed
+		IP: d.Source.IP, Address: keyword(d.Source.Address), PTR: d.Source.Domain, Verdict: d.DMARC.Verdict, Pass: d.DMARC.Passed(), // unknown pass counts as not passed
 		Disposition: d.Message.Disposition, P: d.Policy.P, SP: d.Policy.SP, NP: d.Policy.NP, Pct: -1,
 		Testing: d.Policy.Testing,
 	}
@@ -129,6 +129,18 @@ func (c *Collector) addAggregate(d *mapping.AggregateDoc) {
 		}
 		f.ReportErrors[ReportErrorKey{d.Report.OrgName, d.Report.ID, e}] = true
 	}
+	for _, r := range distinct(d.Report.Repairs) {
+		if keyword(r) == "" {
+			continue
+		}
+		f.Repairs[RepairKey{d.Policy.Domain, keyword(d.Report.OrgName), keyword(d.Report.ID), keyword(r)}] = true
+	}
+	for _, w := range distinct(d.Warnings) {
+		if keyword(w) == "" {
+			continue
+		}
+		f.AddWarning(WarningKey{d.Policy.Domain, keyword(w)}, WarningCount{Records: 1, Messages: n})
+	}
 	ak := AuthKey{Domain: k.Domain, Sender: k.Sender, ASN: k.ASN, ASOrg: k.ASOrg, Verdict: k.Verdict}
 	for kind, values := range map[string][]string{"dkim": d.Auth.DKIM.Domains, "spf": d.Auth.SPF.Domains} {
 		ak.Kind = kind
@@ -137,6 +149,15 @@ func (c *Collector) addAggregate(d *mapping.AggregateDoc) {
 			f.Auth[ak] += n
 		}
 	}
+}
+
+// keyword is a value as a keyword field aggregates it: absent beyond the
+// index templates' ignore_above.
+func keyword(s string) string {
+	if utf8.RuneCountInString(s) > keywordLimit {
+		return ""
+	}
+	return s
 }
 
 func sourceFields(s mapping.Source) (country string, asn int64, asOrg, sender, senderType string) {

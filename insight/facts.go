@@ -19,6 +19,7 @@ type AggKey struct {
 	Day         string // UTC date of report.begin, YYYY-MM-DD
 	Reporter    string // report.org_name
 	IP          string // source.ip
+	Address     string // source.address: the source_ip text when it is not an IP
 	PTR         string // source.domain
 	Country     string // source.geo.country_iso_code
 	ASN         int64  // source.as.number
@@ -86,6 +87,16 @@ type TLSTypeKey struct{ Domain, Type string }
 // (report_metadata/error), once per report.
 type ReportErrorKey struct{ Reporter, ReportID, Error string }
 
+// RepairKey is one kind of repair dmarc-agent made to read an aggregate
+// report (report.repairs), once per report.
+type RepairKey struct{ Domain, Reporter, ReportID, Kind string }
+
+// WarningKey groups the aggregate records kept with a warning (warnings).
+type WarningKey struct{ Domain, Warning string }
+
+// WarningCount counts the records kept with a warning and their messages.
+type WarningCount struct{ Records, Messages int64 }
+
 // Rejected is an input that could not be read, with its reason.
 type Rejected struct {
 	Path   string `json:"path"`
@@ -103,7 +114,11 @@ type Facts struct {
 	TLSTypes  map[TLSTypeKey]int64
 	// ReportErrors holds the errors receivers declared in their reports.
 	ReportErrors map[ReportErrorKey]bool
-	Rejected     []Rejected
+	// Repairs holds the repairs made to read aggregate reports.
+	Repairs map[RepairKey]bool
+	// Warnings counts the aggregate records kept with a warning.
+	Warnings map[WarningKey]WarningCount
+	Rejected []Rejected
 }
 
 // NewFacts returns empty Facts.
@@ -118,6 +133,8 @@ func NewFacts() *Facts {
 		TLSTypes:  map[TLSTypeKey]int64{},
 
 		ReportErrors: map[ReportErrorKey]bool{},
+		Repairs:      map[RepairKey]bool{},
+		Warnings:     map[WarningKey]WarningCount{},
 	}
 }
 
@@ -135,4 +152,12 @@ func (f *Facts) AddTLS(k TLSKey, c TLSCount) {
 	t.Successful += c.Successful
 	t.Failed += c.Failed
 	f.TLS[k] = t
+}
+
+// AddWarning counts records kept with a warning.
+func (f *Facts) AddWarning(k WarningKey, c WarningCount) {
+	w := f.Warnings[k]
+	w.Records += c.Records
+	w.Messages += c.Messages
+	f.Warnings[k] = w
 }

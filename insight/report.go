@@ -14,6 +14,7 @@ const (
 	verdictSpoofed      = "spoofed"
 	maxSpoofingSources  = 25
 	maxFailureTopCounts = 10
+	maxRepairExamples   = 3
 )
 
 // Report is the domain owner's report. docs/report.md documents it; its
@@ -27,6 +28,11 @@ type Report struct {
 	Rejected []Rejected `json:"rejected"`
 	// ReporterErrors are the errors receivers declared in their reports.
 	ReporterErrors []ReporterError `json:"reporter_errors"`
+	// Repairs are the aggregate reports dmarc-agent repaired to read them,
+	// per kind of repair.
+	Repairs []Repair `json:"repairs"`
+	// RecordWarnings are the aggregate records kept with a warning.
+	RecordWarnings []RecordWarning `json:"record_warnings"`
 	// Attribution is the notice the embedded IP database's licence asks for.
 	Attribution string `json:"attribution"`
 }
@@ -82,12 +88,18 @@ type Sender struct {
 	PassRate  float64  `json:"pass_rate"`
 	IPs       int      `json:"ips"`
 	Countries []string `json:"countries"`
-	Fix       string   `json:"fix,omitempty"`
+	// Unreadable lists the source_ip texts, as written, that are not IP
+	// addresses (not counted in IPs).
+	Unreadable []string `json:"unreadable_sources,omitempty"`
+	Fix        string   `json:"fix,omitempty"`
 }
 
-// Spoof is one unauthorised source.
+// Spoof is one unauthorised source: an IP address, or the source_ip text
+// as written (Address) when it is not an IP address; both are empty for
+// records without a source_ip.
 type Spoof struct {
 	IP           string           `json:"ip"`
+	Address      string           `json:"address,omitempty"`
 	PTR          string           `json:"ptr,omitempty"`
 	ASN          int64            `json:"asn,omitempty"`
 	ASOrg        string           `json:"as_org,omitempty"`
@@ -148,4 +160,25 @@ type ReporterError struct {
 	Reporter string `json:"reporter"`
 	Error    string `json:"error"`
 	Reports  int64  `json:"reports"`
+}
+
+// Repair is one kind of repair with the number of reports it was made to
+// and a few of them.
+type Repair struct {
+	Kind     string      `json:"kind"`
+	Reports  int64       `json:"reports"`
+	Examples []ReportRef `json:"examples"`
+}
+
+// ReportRef names one report.
+type ReportRef struct {
+	Reporter string `json:"reporter"`
+	ReportID string `json:"report_id"`
+}
+
+// RecordWarning counts the aggregate records kept with one warning.
+type RecordWarning struct {
+	Warning  string `json:"warning"`
+	Records  int64  `json:"records"`
+	Messages int64  `json:"messages"`
 }

@@ -13,8 +13,8 @@ type senderKey struct{ name, verdict string }
 
 type senderAcc struct {
 	Sender
-	ips, countries map[string]bool
-	passed         int64
+	ips, countries, unreadable map[string]bool
+	passed                     int64
 }
 
 // senders groups a domain's records by sender (catalogue name, else AS)
@@ -30,7 +30,7 @@ func senders(domain string, rows map[AggKey]int64, f *Facts, tr Translator) []Se
 		a := acc[sk]
 		if a == nil {
 			a = &senderAcc{Sender: Sender{Name: name, Type: kind, Verdict: sk.verdict},
-				ips: map[string]bool{}, countries: map[string]bool{}}
+				ips: map[string]bool{}, countries: map[string]bool{}, unreadable: map[string]bool{}}
 			acc[sk] = a
 		}
 		a.Messages += n
@@ -39,6 +39,8 @@ func senders(domain string, rows map[AggKey]int64, f *Facts, tr Translator) []Se
 		}
 		if k.IP != "" {
 			a.ips[k.IP] = true
+		} else if k.Address != "" {
+			a.unreadable[k.Address] = true
 		}
 		if k.Country != "" {
 			a.countries[k.Country] = true
@@ -49,6 +51,7 @@ func senders(domain string, rows map[AggKey]int64, f *Facts, tr Translator) []Se
 		s := a.Sender
 		s.PassRate = ratio(a.passed, a.Messages)
 		s.IPs = len(a.ips)
+		s.Unreadable = slices.Sorted(maps.Keys(a.unreadable))
 		s.Countries = slices.Sorted(maps.Keys(a.countries))
 		if s.Countries == nil {
 			s.Countries = []string{}

@@ -13,15 +13,20 @@ func spoofing(rows map[AggKey]int64) ([]Spoof, int) {
 		Spoof
 		reporters map[string]bool
 	}
-	byIP := map[string]*acc{}
+	type source struct{ ip, address string }
+	byIP := map[source]*acc{}
 	for k, n := range rows {
 		if verdictOf(k) != verdictSpoofed {
 			continue
 		}
-		a := byIP[k.IP]
+		src := source{k.IP, ""}
+		if k.IP == "" {
+			src.address = k.Address // unreadable: grouped by the text as written
+		}
+		a := byIP[src]
 		if a == nil {
-			a = &acc{Spoof: Spoof{IP: k.IP, Dispositions: map[string]int64{}}, reporters: map[string]bool{}}
-			byIP[k.IP] = a
+			a = &acc{Spoof: Spoof{IP: src.ip, Address: src.address, Dispositions: map[string]int64{}}, reporters: map[string]bool{}}
+			byIP[src] = a
 		}
 		// The enrichment of one IP is the same in every record of a run;
 		// should it differ (two runs), the smallest value wins, in any order.
@@ -50,7 +55,9 @@ func spoofing(rows map[AggKey]int64) ([]Spoof, int) {
 		}
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(a, b Spoof) int { return cmp.Or(cmp.Compare(b.Messages, a.Messages), cmp.Compare(a.IP, b.IP)) })
+	slices.SortFunc(out, func(a, b Spoof) int {
+		return cmp.Or(cmp.Compare(b.Messages, a.Messages), cmp.Compare(a.IP, b.IP), cmp.Compare(a.Address, b.Address))
+	})
 	if len(out) > maxSpoofingSources {
 		return out[:maxSpoofingSources], len(out) - maxSpoofingSources
 	}

@@ -104,4 +104,11 @@ var en = map[string]string{
 	"quality.reporter-error":  "%s: %s (reports: %d)",
 	"quality.none":            "Every input was read.",
 	"quality.rejected":        "Inputs that could not be read: %d",
+	"quality.repairs":         "Reports repaired to be read (kinds as in report.repairs):",
+	"quality.repair":          "%s (reports: %d), e.g. %s",
+	"quality.warnings":        "Records kept with a warning (kinds as in warnings):",
+	"quality.warning":         "%s (records: %d, messages: %d)",
+	"source.unreadable":       "unreadable source_ip, shown as written",
+	"source.missing":          "(no source_ip)",
+	"senders.unreadable":      "%s (%s) — unreadable source_ip, as written: %s",
 }

@@ -105,4 +105,11 @@ var ja = map[string]string{
 	"quality.reporter-error":  "%s：%s（レポート %d 件）",
 	"quality.none":            "すべての入力を読み込めました。",
 	"quality.rejected":        "読み込めなかった入力が %d 件あります：",
+	"quality.repairs":         "修復して読み込んだレポート（種類は report.repairs の値）：",
+	"quality.repair":          "%s：%d 件（例：%s）",
+	"quality.warnings":        "警告付きで保持したレコード（種類は warnings の値）：",
+	"quality.warning":         "%s：レコード %d 件、メッセージ %d 通",
+	"source.unreadable":       "読めない source_ip（記載どおりに表示）",
+	"source.missing":          "（source_ip なし）",
+	"senders.unreadable":      "%s（%s）— 読めない source_ip（記載どおり）：%s",
 }

@@ -18,6 +18,8 @@ var htmlTemplate string
 var css string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
+	"examples":     Examples,
+	"quoteall":     QuoteAll,
 	"t":            func(p *i18n.Printer, key string, args ...any) string { return p.T(key, args...) },
 	"num":          func(p *i18n.Printer, n int64) string { return p.Num(n) },
 	"numi":         func(p *i18n.Printer, n int) string { return p.Num(int64(n)) },

@@ -35,7 +35,7 @@ func Text(w io.Writer, r *insight.Report, p *i18n.Printer, opt TextOptions) erro
 	}
 	t.failure(r.Failure)
 	t.tls(r.SMTPTLS)
-	t.quality(r.Rejected, r.ReporterErrors)
+	t.quality(r)
 	t.line("")
 	t.line(p.T("label.ipdata") + ": " + r.Attribution)
 	_, err := io.WriteString(w, t.b.String())

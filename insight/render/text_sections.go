@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/dmarc-agent/dmarc-agent/insight"
@@ -18,6 +19,16 @@ func (t *textWriter) senders(d *insight.Domain) {
 		v := pad(p.T("verdict."+s.Verdict), 14)
 		t.line(pad(s.Name, 34) + " " + t.color(verdictColor(s.Verdict), v) + " " + padLeft(p.Num(s.Messages), 10) + " " +
 			padLeft(p.Pct(s.PassRate), 8) + " " + padLeft(p.Num(int64(s.IPs)), 6) + " " + cut(strings.Join(s.Countries, " "), 23))
+	}
+	blank := true
+	for _, s := range d.Senders {
+		if len(s.Unreadable) > 0 {
+			if blank {
+				t.line("")
+				blank = false
+			}
+			t.para("→ ", p.T("senders.unreadable", s.Name, p.T("verdict."+s.Verdict), QuoteAll(s.Unreadable)))
+		}
 	}
 	for _, s := range d.Senders {
 		if s.Fix != "" {
@@ -42,9 +53,12 @@ func (t *textWriter) spoofing(d *insight.Domain) {
 		if s.ASN != 0 {
 			as = fmt.Sprintf("AS%d %s", s.ASN, s.ASOrg)
 		}
-		t.line(pad(s.IP, 24) + " " + pad(as, 28) + " " + pad(orDash(s.Country), 7) + " " + padLeft(p.Num(s.Messages), 10) + " " +
+		t.line(pad(SourceLabel(p, s), 24) + " " + pad(as, 28) + " " + pad(orDash(s.Country), 7) + " " + padLeft(p.Num(s.Messages), 10) + " " +
 			cut(Dispositions(p, s.Dispositions), 27))
 		var extra []string
+		if s.IP == "" && s.Address != "" {
+			extra = append(extra, p.T("source.unreadable"))
+		}
 		if s.PTR != "" {
 			extra = append(extra, p.T("col.ptr")+": "+s.PTR)
 		}
@@ -54,6 +68,27 @@ func (t *textWriter) spoofing(d *insight.Domain) {
 	if d.SpoofingMore > 0 {
 		t.line(p.T("spoofing.more", d.SpoofingMore))
 	}
+}
+
+// SourceLabel names a spoofing source: its IP; else the source_ip text as
+// written, in quotes; else that the records had no source_ip.
+func SourceLabel(p *i18n.Printer, s insight.Spoof) string {
+	switch {
+	case s.IP != "":
+		return s.IP
+	case s.Address != "":
+		return strconv.Quote(s.Address)
+	}
+	return p.T("source.missing")
+}
+
+// QuoteAll quotes each text and joins them.
+func QuoteAll(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
 }
 
 // Dispositions lists what receivers applied, most messages first.
@@ -166,23 +201,44 @@ func (t *textWriter) tls(s insight.SMTPTLS) {
 	}
 }
 
-func (t *textWriter) quality(rs []insight.Rejected, errs []insight.ReporterError) {
+func (t *textWriter) quality(r *insight.Report) {
 	p := t.p
 	t.heading(p.T("h.quality"))
-	if len(rs) == 0 && len(errs) == 0 {
+	if len(r.Rejected) == 0 && len(r.ReporterErrors) == 0 && len(r.Repairs) == 0 && len(r.RecordWarnings) == 0 {
 		t.line(p.T("quality.none"))
 		return
 	}
-	if len(rs) > 0 {
-		t.line(p.T("quality.rejected", len(rs)))
-		for _, r := range rs {
-			t.para("  - ", r.Path+": "+r.Reason)
+	if len(r.Rejected) > 0 {
+		t.line(p.T("quality.rejected", len(r.Rejected)))
+		for _, x := range r.Rejected {
+			t.para("  - ", x.Path+": "+x.Reason)
 		}
 	}
-	if len(errs) > 0 {
+	if len(r.Repairs) > 0 {
+		t.line(p.T("quality.repairs"))
+		for _, x := range r.Repairs {
+			t.para("  - ", p.T("quality.repair", x.Kind, x.Reports, Examples(x.Examples)))
+		}
+	}
+	if len(r.RecordWarnings) > 0 {
+		t.line(p.T("quality.warnings"))
+		for _, x := range r.RecordWarnings {
+			t.para("  - ", p.T("quality.warning", x.Warning, x.Records, x.Messages))
+		}
+	}
+	if len(r.ReporterErrors) > 0 {
 		t.line(p.T("quality.reporter-errors"))
-		for _, e := range errs {
+		for _, e := range r.ReporterErrors {
 			t.para("  - ", p.T("quality.reporter-error", e.Reporter, e.Error, e.Reports))
 		}
 	}
+}
+
+// Examples names reports by reporter and quoted report id.
+func Examples(refs []insight.ReportRef) string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.Reporter + " " + strconv.Quote(r.ReportID)
+	}
+	return strings.Join(out, "; ")
 }

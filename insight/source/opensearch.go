@@ -35,7 +35,7 @@ func FromOpenSearch(ctx context.Context, s Searcher, q Query) (*insight.Facts, e
 		func() error {
 			return composite(ctx, s, agg, q.filter("report.end", "policy.domain"), aggSources, sumOf("message.count"), func(b bucket) {
 				k := insight.AggKey{
-					Domain: b.str("domain"), Day: b.day("day"), Reporter: b.str("reporter"), IP: b.str("ip"), PTR: b.str("ptr"),
+					Domain: b.str("domain"), Day: b.day("day"), Reporter: b.str("reporter"), IP: b.str("ip"), Address: b.str("address"), PTR: b.str("ptr"),
 					Country: b.str("country"), ASN: b.num("asn"), ASOrg: b.str("as_org"), Sender: b.str("sender"),
 					SenderType: b.str("sender_type"), Verdict: b.str("verdict"), Pass: b.bool("pass"),
 					Disposition: b.str("disposition"), P: b.str("p"), SP: b.str("sp"), NP: b.str("np"), Pct: -1,
@@ -74,6 +74,22 @@ func FromOpenSearch(ctx context.Context, s Searcher, q Query) (*insight.Facts, e
 		return composite(ctx, s, agg, q.filter("report.end", "policy.domain"), src, nil, func(b bucket) {
 			if b.Key["error"] != nil {
 				f.ReportErrors[insight.ReportErrorKey{Reporter: b.str("reporter"), ReportID: b.str("id"), Error: b.str("error")}] = true
+			}
+		})
+	})
+	steps = append(steps, func() error {
+		src := append(terms("domain", "policy.domain", "reporter", "report.org_name", "id", "report.id"), termsSource("kind", "report.repairs"))
+		return composite(ctx, s, agg, q.filter("report.end", "policy.domain"), src, nil, func(b bucket) {
+			if b.Key["kind"] != nil {
+				f.Repairs[insight.RepairKey{Domain: b.str("domain"), Reporter: b.str("reporter"), ReportID: b.str("id"), Kind: b.str("kind")}] = true
+			}
+		})
+	}, func() error {
+		src := append(terms("domain", "policy.domain"), termsSource("warning", "warnings"))
+		return composite(ctx, s, agg, q.filter("report.end", "policy.domain"), src, sumOf("message.count"), func(b bucket) {
+			if b.Key["warning"] != nil {
+				f.AddWarning(insight.WarningKey{Domain: b.str("domain"), Warning: b.str("warning")},
+					insight.WarningCount{Records: b.DocCount, Messages: b.sum()})
 			}
 		})
 	})
@@ -123,7 +139,7 @@ func FromOpenSearch(ctx context.Context, s Searcher, q Query) (*insight.Facts, e
 }
 
 var aggSources = append(terms(
-	"domain", "policy.domain", "reporter", "report.org_name", "ip", "source.ip", "ptr", "source.domain",
+	"domain", "policy.domain", "reporter", "report.org_name", "ip", "source.ip", "address", "source.address", "ptr", "source.domain",
 	"country", "source.geo.country_iso_code", "as_org", "source.as.organization.name", "sender", "source.sender.name",
 	"sender_type", "source.sender.type", "verdict", "dmarc.verdict", "pass", "dmarc.pass",
 	"disposition", "message.disposition", "p", "policy.p", "sp", "policy.sp", "np", "policy.np", "testing", "policy.testing"),
