@@ -1,24 +1,30 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/dmarc-agent/dmarc-agent/insight"
 	"github.com/dmarc-agent/dmarc-agent/insight/source"
 	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
 )
 
-// TestReportOpenSearchEqualsFiles: the samples ingested into the real node
-// (twice, so that every report has a copy) give, through aggregation
-// queries, the very report the files give, in both languages and formats.
+// TestReportOpenSearchEqualsFiles: the samples and the quality set
+// (repaired reports, source_ip texts that are not addresses) ingested into
+// the real node (twice, so that every report has a copy) give, through
+// aggregation queries, the very report the files give, in both languages
+// and formats.
 func TestReportOpenSearchEqualsFiles(t *testing.T) {
 	base := testcluster.URL(t)
 	prefix := testcluster.Prefix(t, base)
 	env := append(slices.Clone(offline), "DMARC_AGENT_INDEX__PREFIX="+prefix)
+	quality := reportSets["quality"]
 	for range 2 {
-		if code, stdout, stderr := runCLI(t, env, "ingest", "--opensearch", base, samples); code != ExitOK {
+		if code, stdout, stderr := runCLI(t, env, "ingest", "--opensearch", base, samples, quality); code != ExitOK {
 			t.Fatalf("ingest: exit %d\n%s\n%s", code, stdout, stderr)
 		}
 	}
@@ -30,8 +36,9 @@ func TestReportOpenSearchEqualsFiles(t *testing.T) {
 		{"--format", "json", "--lang", "ja"},
 		{"--format", "text", "--lang", "ja"},
 		{"--format", "json", "--lang", "en", "--domain", "example.net", "--domain", "example.org"},
+		{"--format", "text", "--lang", "en", "--domain", "example.com"},
 	} {
-		code, fromFiles, stderr := runCLI(t, env, append(append([]string{"report"}, args...), samples)...)
+		code, fromFiles, stderr := runCLI(t, env, append(append([]string{"report"}, args...), samples, quality)...)
 		if code != ExitOK {
 			t.Fatalf("report from files %v: exit %d\n%s", args, code, stderr)
 		}
@@ -48,9 +55,26 @@ func TestReportOpenSearchEqualsFiles(t *testing.T) {
 	source.PageSize = 7
 	defer func() { source.PageSize = 1000 }()
 	code, fromCluster, stderr := runCLI(t, env, "report", "--format", "json", "--since", "5000d", "--opensearch", base)
-	_, fromFiles, _ := runCLI(t, env, "report", "--format", "json", samples)
+	_, fromFiles, _ := runCLI(t, env, "report", "--format", "json", samples, quality)
 	if code != ExitOK || fromCluster != fromFiles || !strings.Contains(fromFiles, `"messages": 4965,`) {
 		t.Errorf("paged: exit %d %s\n%s", code, stderr, firstDiff(fromCluster, fromFiles))
+	}
+	// The figures TestReportRepairsAndUnreadableSources checks on the files
+	// come out of the aggregations too (equal reports could both lack them).
+	var r insight.Report
+	if err := json.Unmarshal([]byte(fromCluster), &r); err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(r.Repairs, r.RecordWarnings)
+	if want := "[{alias_data_range 2 [{Tiny ISP tiny-data-range-1} {Tiny ISP tiny-data-range-2}]} " +
+		"{feedback_not_root 2 [{Tiny ISP tiny-data-range-2} {Tiny ISP tiny-stray}]}] " +
+		"[{invalid_source_ip 4 14} {missing_source_ip 1 1}]"; got != want {
+		t.Errorf("from OpenSearch: repairs and warnings %s, want %s", got, want)
+	}
+	if d := domainOf(t, r, "example.com"); len(d.Spoofing) == 0 || !slices.ContainsFunc(d.Spoofing, func(s insight.Spoof) bool {
+		return s.IP == "" && s.Address == "901.234.567.890" && s.Messages == 4
+	}) {
+		t.Errorf("from OpenSearch: no spoofing row for the unreadable 901.234.567.890 with 4 messages: %+v", d.Spoofing)
 	}
 	source.PageSize = 1000
 
@@ -60,7 +84,7 @@ func TestReportOpenSearchEqualsFiles(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d %s", code, stderr)
 	}
-	_, fromFiles, _ = runCLI(t, env, "report", "--format", "json", "--since", "400d", samples)
+	_, fromFiles, _ = runCLI(t, env, "report", "--format", "json", "--since", "400d", samples, quality)
 	if fromCluster != fromFiles || strings.Contains(fromFiles, `"2023-11-15"`) || !strings.Contains(fromFiles, `"example.org"`) {
 		t.Errorf("--since 400d: OpenSearch and files differ:\n%s", firstDiff(fromCluster, fromFiles))
 	}

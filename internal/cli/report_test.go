@@ -21,10 +21,12 @@ var update = flag.Bool("update", false, "rewrite the report golden files")
 
 // reportSets are the fixture sets of the golden tests: the samples (the
 // example.net story, with every sender verdict, plus the format samples)
-// and one domain per readiness verdict.
+// one domain per readiness verdict, and reports dmarc-agent repaired to
+// read, with records whose source_ip is not an address.
 var reportSets = map[string]string{
 	"samples":  samples,
 	"verdicts": filepath.Join("testdata", "report", "verdicts"),
+	"quality":  filepath.Join("testdata", "report", "quality"),
 }
 
 func TestReportGolden(t *testing.T) {
@@ -361,5 +363,73 @@ func TestReportClusterDown(t *testing.T) {
 	code, stdout, stderr := runCLI(t, offline, "report", "--opensearch", "http://127.0.0.1:9")
 	if code != ExitFatal || stdout != "" || !strings.Contains(stderr, "reading OpenSearch") || strings.Count(strings.TrimSpace(stderr), "\n") > 2 {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestReportRepairsAndUnreadableSources: the quality set (read twice, so
+// every report has a copy) lists the reports repaired to be read per kind
+// and the records kept with warnings, each once; records whose source_ip
+// is not an address are grouped by the text as written, not under an
+// empty IP.
+func TestReportRepairsAndUnreadableSources(t *testing.T) {
+	dir := reportSets["quality"]
+	r := reportJSON(t, offline, "--lang", "en", dir, dir)
+	wantRepairs := []insight.Repair{
+		{Kind: "alias_data_range", Reports: 2, Examples: []insight.ReportRef{{Reporter: "Tiny ISP", ReportID: "tiny-data-range-1"}, {Reporter: "Tiny ISP", ReportID: "tiny-data-range-2"}}},
+		{Kind: "feedback_not_root", Reports: 2, Examples: []insight.ReportRef{{Reporter: "Tiny ISP", ReportID: "tiny-data-range-2"}, {Reporter: "Tiny ISP", ReportID: "tiny-stray"}}},
+	}
+	if fmt.Sprint(r.Repairs) != fmt.Sprint(wantRepairs) {
+		t.Errorf("repairs %+v\nwant %+v", r.Repairs, wantRepairs)
+	}
+	wantWarnings := []insight.RecordWarning{{Warning: "invalid_source_ip", Records: 4, Messages: 14},
+		{Warning: "missing_source_ip", Records: 1, Messages: 1}}
+	if !slices.Equal(r.RecordWarnings, wantWarnings) {
+		t.Errorf("record warnings %+v, want %+v", r.RecordWarnings, wantWarnings)
+	}
+	d := domainOf(t, r, "example.com")
+	if d.Messages != 24 || d.Passed != 14 {
+		t.Errorf("messages %d passed %d, want 24 and 14", d.Messages, d.Passed)
+	}
+	// 901.234.567.890: 4 spoofed messages from Odd Sources Ltd (Tiny ISP's 5
+	// are misconfigured); the record without source_ip stays apart.
+	var spoofs []string
+	for _, s := range d.Spoofing {
+		spoofs = append(spoofs, fmt.Sprintf("%q %q %d %v", s.IP, s.Address, s.Messages, s.Reporters))
+	}
+	wantSpoofs := []string{`"" "901.234.567.890" 4 [Odd Sources Ltd]`, `"" "" 1 [Odd Sources Ltd]`}
+	if !slices.Equal(spoofs, wantSpoofs) {
+		t.Errorf("spoofing %q, want %q", spoofs, wantSpoofs)
+	}
+	var senders []string
+	for _, s := range d.Senders {
+		senders = append(senders, fmt.Sprintf("%s %d ips=%d %q", s.Verdict, s.Messages, s.IPs, s.Unreadable))
+	}
+	wantSenders := []string{`aligned 12 ips=2 ["2001:db8:::25"]`, `misconfigured 5 ips=0 ["901.234.567.890"]`,
+		`spoofed 5 ips=0 ["901.234.567.890"]`, `forwarded 2 ips=0 ["010.001.002.003"]`}
+	if !slices.Equal(senders, wantSenders) {
+		t.Errorf("senders %q, want %q", senders, wantSenders)
+	}
+
+	// The text and HTML forms say it in both languages.
+	for lang, want := range map[string][]string{
+		"en": {"Reports repaired to be read", `alias_data_range (reports: 2), e.g. Tiny ISP "tiny-data-range-1"; Tiny ISP "tiny-data-range-2"`,
+			"invalid_source_ip (records: 4, messages: 14)", `"901.234.567.890"`, "unreadable source_ip, shown as written", "(no source_ip)"},
+		"ja": {"修復して読み込んだレポート", `feedback_not_root：2 件（例：Tiny ISP "tiny-data-range-2"; Tiny ISP "tiny-stray"）`,
+			"missing_source_ip：レコード 1 件、メッセージ 1 通", "読めない source_ip（記載どおりに表示）", "（source_ip なし）"},
+	} {
+		_, text, _ := runCLI(t, offline, "report", "--lang", lang, "--format", "text", dir)
+		html := filepath.Join(t.TempDir(), "r.html")
+		if code, _, stderr := runCLI(t, offline, "report", "--lang", lang, "--out", html, dir); code != ExitOK {
+			t.Fatalf("html: exit %d %s", code, stderr)
+		}
+		b, _ := os.ReadFile(html)
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s text lacks %q", lang, w)
+			}
+			if hw := strings.ReplaceAll(w, `"`, "&#34;"); !strings.Contains(string(b), hw) {
+				t.Errorf("%s HTML lacks %q", lang, hw)
+			}
+		}
 	}
 }
