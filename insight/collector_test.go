@@ -107,3 +107,63 @@ func TestFillDays(t *testing.T) {
 		t.Fatalf("%+v", days)
 	}
 }
+
+// repairedDoc is one record of a repaired aggregate report.
+func repairedDoc(domain, reporter, id, sourceJSON string, count int, repairs, warnings string) []byte {
+	return []byte(fmt.Sprintf(`{"@timestamp":"2026-11-09T00:00:00Z","report":{"org_name":%q,"id":%q,"begin":"2026-11-09T00:00:00Z",
+"end":"2026-11-09T23:59:59Z","schema":"rfc7489","repairs":%s},"policy":{"domain":%q,"p":"none"},"source":%s,
+"message":{"count":%d,"disposition":"none"},"dmarc":{"pass":false,"verdict":"spoofed"},"warnings":%s}`,
+		reporter, id, repairs, domain, sourceJSON, count, warnings))
+}
+
+// TestRepairsAndWarnings: a repaired report counts once per kind however
+// many records it has; examples are the first three by reporter and id;
+// the domain filter applies; warnings count records and their messages;
+// unreadable sources are grouped by their text, unless it is longer than
+// the index aggregates.
+func TestRepairsAndWarnings(t *testing.T) {
+	c := NewCollector([]string{"example.com"}, time.Time{})
+	bad := `{"address":"901.234.567.890"}`
+	docs := []struct {
+		id   string
+		body []byte
+	}{
+		// report r4 of B: two records, two repairs, one record with a warning
+		{"a", repairedDoc("example.com", "B", "r4", bad, 5, `["alias_data_range","feedback_not_root"]`, `["invalid_source_ip"]`)},
+		{"b", repairedDoc("example.com", "B", "r4", `{"ip":"192.0.2.1"}`, 2, `["alias_data_range","feedback_not_root"]`, `null`)},
+		{"c", repairedDoc("example.com", "A", "r9", bad, 3, `["alias_data_range","alias_data_range"]`, `["invalid_source_ip"]`)},
+		{"d", repairedDoc("example.com", "A", "r1", `{}`, 1, `["alias_data_range"]`, `["missing_source_ip"]`)},
+		{"e", repairedDoc("example.com", "C", "r0", `{"ip":"192.0.2.1"}`, 4, `["alias_data_range"]`, `null`)},
+		// a text longer than the index keeps (ignore_above): no address, as in the index
+		{"g", repairedDoc("example.com", "C", "r0", `{"address":"`+strings.Repeat("9", keywordLimit+1)+`"}`, 2, `["alias_data_range"]`, `["invalid_source_ip"]`)},
+		// another domain: left out by the filter
+		{"f", repairedDoc("example.org", "A", "r2", bad, 6, `["implausible_date"]`, `["invalid_source_ip"]`)},
+	}
+	for _, d := range docs {
+		if err := c.Add("dmarc-aggregate-2026.11", d.id, d.body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := Analyze(c.Facts(), keys{})
+	got := fmt.Sprint(r.Repairs, r.RecordWarnings)
+	want := "[{alias_data_range 4 [{A r1} {A r9} {B r4}]} {feedback_not_root 1 [{B r4}]}] " +
+		"[{invalid_source_ip 3 10} {missing_source_ip 1 1}]"
+	if got != want {
+		t.Errorf("repairs and warnings\n%s\nwant\n%s", got, want)
+	}
+	if len(r.Domains) != 1 {
+		t.Fatalf("domains %+v", r.Domains)
+	}
+	var spoofs []string
+	for _, s := range r.Domains[0].Spoofing {
+		spoofs = append(spoofs, fmt.Sprintf("%q/%q:%d", s.IP, s.Address, s.Messages))
+	}
+	wantSpoofs := []string{`""/"901.234.567.890":8`, `"192.0.2.1"/"":6`, `""/"":3`}
+	if fmt.Sprint(spoofs) != fmt.Sprint(wantSpoofs) {
+		t.Errorf("spoofing %q, want %q", spoofs, wantSpoofs)
+	}
+	s := r.Domains[0].Senders
+	if len(s) != 1 || s[0].IPs != 1 || fmt.Sprint(s[0].Unreadable) != "[901.234.567.890]" || s[0].Messages != 17 {
+		t.Errorf("senders %+v", s)
+	}
+}
