@@ -49,7 +49,9 @@ func TestEngineDetection(t *testing.T) {
 		wantErr     string
 	}{
 		{name: "opensearch root",
-			root:  func(w http.ResponseWriter) { io.WriteString(w, `{"version":{"distribution":"opensearch","number":"3.6.0"}}`) },
+			root: func(w http.ResponseWriter) {
+				io.WriteString(w, `{"version":{"distribution":"opensearch","number":"3.6.0"}}`)
+			},
 			nodes: unused, want: Engine{EngineOpenSearch, "3.6.0"}},
 		{name: "opensearch in 7.10 compatibility mode",
 			root: func(w http.ResponseWriter) {
