@@ -27,8 +27,9 @@
 #   ELASTICSEARCH_STATE_DIR      install + data + logs of this node, default
 #                                /var/tmp/dmarc-agent-elasticsearch/<port> as root, $ELASTICSEARCH_CACHE/node-<port> otherwise
 #   ELASTICSEARCH_USER           user to run as when started by root, default elasticsearch
-#   ES_JAVA_HOME                 a Java 21+ JDK; otherwise the Temurin JDK under /usr/lib/jvm,
-#                                JAVA_HOME, or the newest 21+ JDK found
+#   ES_JAVA_HOME                 the JDK; otherwise the Temurin 25 JDK under /usr/lib/jvm, JAVA_HOME,
+#                                or the newest suitable one found (9.x: Java 21+; 8.x: Java 17-23,
+#                                since 8.x enables the Security Manager that Java 24 removed)
 #   ELASTICSEARCH_EXTRA_JAVA_OPTS  appended to the JVM options
 #   ELASTICSEARCH_START_TIMEOUT  seconds to wait for health, default 300
 set -euo pipefail
@@ -78,10 +79,20 @@ java_major() { # prints the feature version of the java in JDK dir $1, or 0
 	echo "${v%%.*}" | grep -E '^[0-9]+$' || echo 0
 }
 
+# Elasticsearch 9.x runs on Java 21 and later (the Temurin 25 JDK under
+# /usr/lib/jvm first). 8.x enables the Security Manager, which Java 24
+# removed, so it needs Java 17 to 23.
+jdk_fits() { # JDK dir $1 suits $VERSION
+	local v
+	[[ -n $1 && -x $1/bin/java ]] || return 1
+	v=$(java_major "$1")
+	if [[ $VERSION == 8.* ]]; then ((v >= 17 && v <= 23)); else ((v >= 21)); fi
+}
+
 find_jdk() {
 	local c best="" bestv=0 v
 	for c in "${ES_JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk* "${JAVA_HOME:-}"; do
-		if [[ -n $c && -x $c/bin/java ]] && (($(java_major "$c") >= 21)); then
+		if jdk_fits "$c"; then
 			echo "$c"
 			return
 		fi
@@ -89,11 +100,11 @@ find_jdk() {
 	local candidates=(/usr/lib/jvm/* /usr/local/lib/jvm/* /opt/java/* /opt/jdk* /usr/java/*)
 	if command -v java >/dev/null; then candidates+=("$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"); fi
 	for c in "${candidates[@]}"; do
-		[[ -x $c/bin/java ]] || continue
+		jdk_fits "$c" || continue
 		v=$(java_major "$c")
-		if ((v >= 21 && v > bestv)); then best=$c bestv=$v; fi
+		if ((v > bestv)); then best=$c bestv=$v; fi
 	done
-	[[ -n $best ]] || die "no Java 21+ JDK found; set ES_JAVA_HOME"
+	[[ -n $best ]] || die "no JDK for Elasticsearch $VERSION found (8.x: Java 17-23, 9.x: Java 21+); set ES_JAVA_HOME"
 	echo "$best"
 }
 

@@ -1,7 +1,8 @@
-// Package testcluster gives integration tests the real OpenSearch node that
-// scripts/opensearch-dev.sh starts: its URL (or a skip, or a failure when
-// DMARC_AGENT_REQUIRE_OPENSEARCH=1), a per-test index prefix that is cleaned
-// up, and a plain JSON request helper.
+// Package testcluster gives integration tests the real nodes that
+// scripts/opensearch-dev.sh and scripts/elasticsearch-dev.sh start: their
+// URLs (or a skip, or a failure when DMARC_AGENT_REQUIRE_OPENSEARCH=1 or
+// DMARC_AGENT_REQUIRE_ELASTICSEARCH=1), a subtest per engine (Run), a
+// per-test index prefix that is cleaned up, and a plain JSON request helper.
 package testcluster
 
 import (
@@ -10,6 +11,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -83,4 +86,10 @@ func Count(tb testing.TB, base, pattern string) int {
 	Do(tb, base, http.MethodPost, "/"+pattern+"/_refresh", "")
 	m := Do(tb, base, http.MethodGet, "/"+pattern+"/_count", "")
 	return int(m["count"].(float64))
+}
+
+// scriptPath returns scripts/<name> of this repository.
+func scriptPath(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "scripts", name)
 }
