@@ -24,7 +24,11 @@ import (
 // its queue; when it returns, every report is indexed once. A rebuild of a
 // second index from the raw archive gives the same document ids.
 func TestAgentOpenSearchOutage(t *testing.T) {
-	base := testcluster.URL(t)
+	testcluster.Run(t, agentOpenSearchOutage)
+}
+
+func agentOpenSearchOutage(t *testing.T, c testcluster.Cluster) {
+	base := c.URL
 	prefix := testcluster.Prefix(t, base)
 	target, err := url.Parse(base)
 	if err != nil {
