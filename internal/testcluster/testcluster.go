@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,11 @@ func Prefix(tb testing.TB, base string) string {
 	tb.Helper()
 	p := fmt.Sprintf("it-%s-%d", strings.ToLower(strings.ReplaceAll(tb.Name(), "/", "-")), time.Now().UnixNano()%1e9)
 	tb.Cleanup(func() {
-		Do(tb, base, http.MethodDelete, "/"+p+"-*", "")
+		// by name: Elasticsearch 8+ refuses to delete by wildcard
+		// (action.destructive_requires_name)
+		if names := Indices(tb, base, p+"-*"); len(names) > 0 {
+			Do(tb, base, http.MethodDelete, "/"+strings.Join(names, ","), "")
+		}
 		for _, k := range mapping.Kinds() {
 			Do(tb, base, http.MethodDelete, "/_index_template/"+mapping.TemplateName(p, k), "")
 		}
@@ -92,4 +97,26 @@ func Count(tb testing.TB, base, pattern string) int {
 func scriptPath(name string) string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "scripts", name)
+}
+
+// Indices returns the names of the indices matching pattern, sorted.
+func Indices(tb testing.TB, base, pattern string) []string {
+	tb.Helper()
+	res, err := http.Get(base + "/_cat/indices/" + pattern + "?format=json&h=index&expand_wildcards=open,closed")
+	if err != nil {
+		tb.Fatalf("listing %s: %v", pattern, err)
+	}
+	defer res.Body.Close()
+	var rows []struct {
+		Index string `json:"index"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&rows); err != nil {
+		tb.Fatalf("listing %s: HTTP %d: %v", pattern, res.StatusCode, err)
+	}
+	names := make([]string, 0, len(rows))
+	for _, r := range rows {
+		names = append(names, r.Index)
+	}
+	slices.Sort(names)
+	return names
 }
