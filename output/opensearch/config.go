@@ -32,9 +32,20 @@ type Config struct {
 	Reindex bool `koanf:"reindex"`
 
 	Template TemplateConfig `koanf:"template"`
-	// RetentionDays is the ISM delete age; 0 disables the retention policy.
+	// RetentionDays: a monthly index is deleted once its month ended this
+	// many days ago; 0 keeps everything.
 	RetentionDays int `koanf:"retention_days"`
+	// RetentionBy is RetentionByAgent (the agent deletes old indices) or
+	// RetentionByCluster (setup installs an ISM or ILM policy where the
+	// cluster has the plugin; elsewhere the agent still deletes them).
+	RetentionBy string `koanf:"retention_by"`
 }
+
+// Values of Config.RetentionBy.
+const (
+	RetentionByAgent   = "agent"
+	RetentionByCluster = "cluster"
+)
 
 // TLSConfig configures server verification and client certificates.
 type TLSConfig struct {
@@ -77,6 +88,7 @@ func DefaultConfig() Config {
 		Template:      TemplateConfig{Shards: 1, Replicas: 1, RefreshInterval: "30s"},
 		AWS:           AWSConfig{Service: "es"},
 		RetentionDays: 400,
+		RetentionBy:   RetentionByAgent,
 	}
 }
 
@@ -111,6 +123,9 @@ func (c Config) Validate() error {
 	}
 	if c.RetentionDays < 0 {
 		errs = append(errs, fmt.Errorf("output.opensearch.retention_days: must not be negative, got %d", c.RetentionDays))
+	}
+	if c.RetentionBy != RetentionByAgent && c.RetentionBy != RetentionByCluster {
+		errs = append(errs, fmt.Errorf("output.opensearch.retention_by: %q is neither agent nor cluster", c.RetentionBy))
 	}
 	if c.AWS.SigV4 && c.AWS.Region == "" {
 		errs = append(errs, errors.New("output.opensearch.aws.region: required when sigv4 is on"))

@@ -24,11 +24,14 @@ type Engine struct {
 
 func (e Engine) String() string { return e.Name + " " + e.Version }
 
-// engineState caches the first successful detection.
+// engineState caches the first successful detection, and what Setup found
+// the cluster to offer.
 type engineState struct {
 	mu    sync.Mutex
 	known *Engine
 	info  *prometheus.GaugeVec
+	// ilmPolicy is the ILM policy the templates name, "" for none.
+	ilmPolicy string
 }
 
 func newEngineMetric(reg prometheus.Registerer) (*prometheus.GaugeVec, error) {
@@ -77,8 +80,11 @@ func (o *Output) Ready(ctx context.Context) error {
 	if err := o.faults.notReady(); err != nil {
 		return err
 	}
-	e, err := o.detect(ctx)
+	e, rootOK, err := o.probe(ctx)
 	if err != nil {
+		if rootOK { // GET / answered 200, without a version: reachable
+			return nil
+		}
 		return fmt.Errorf("cluster not ready: %w", err)
 	}
 	o.engine.mu.Lock()
@@ -92,11 +98,18 @@ func (o *Output) Ready(ctx context.Context) error {
 // GET /_nodes/_local, and the X-Elastic-Product header (Elasticsearch 7.14
 // and later) tells the engines apart.
 func (o *Output) detect(ctx context.Context) (Engine, error) {
+	e, _, err := o.probe(ctx)
+	return e, err
+}
+
+// probe is detect; rootOK says GET / answered 200.
+func (o *Output) probe(ctx context.Context) (e Engine, rootOK bool, err error) {
 	res, err := o.do(ctx, http.MethodGet, "/", nil)
 	if err != nil {
-		return Engine{}, fmt.Errorf("detecting the cluster: %w", err)
+		return Engine{}, false, fmt.Errorf("detecting the cluster: %w", err)
 	}
-	if res.status == http.StatusOK {
+	rootOK = res.status == http.StatusOK
+	if rootOK {
 		var root struct {
 			Version struct {
 				Number       string `json:"number"`
@@ -104,16 +117,16 @@ func (o *Output) detect(ctx context.Context) (Engine, error) {
 			} `json:"version"`
 		}
 		if err := json.Unmarshal(res.body, &root); err == nil && root.Version.Number != "" {
-			return engineOf(res, root.Version.Distribution, root.Version.Number), nil
+			return engineOf(res, root.Version.Distribution, root.Version.Number), true, nil
 		}
 	}
 	first := res
 	res, err = o.do(ctx, http.MethodGet, "/_nodes/_local?filter_path=nodes.*.version", nil)
 	if err != nil {
-		return Engine{}, fmt.Errorf("detecting the cluster: %w", err)
+		return Engine{}, rootOK, fmt.Errorf("detecting the cluster: %w", err)
 	}
 	if res.status != http.StatusOK {
-		return Engine{}, fmt.Errorf("detecting the cluster: GET / %s; GET /_nodes/_local %s", first.errorText(), res.errorText())
+		return Engine{}, rootOK, fmt.Errorf("detecting the cluster: GET / %s; GET /_nodes/_local %s", first.errorText(), res.errorText())
 	}
 	var nodes struct {
 		Nodes map[string]struct {
@@ -121,14 +134,14 @@ func (o *Output) detect(ctx context.Context) (Engine, error) {
 		} `json:"nodes"`
 	}
 	if err := json.Unmarshal(res.body, &nodes); err != nil {
-		return Engine{}, fmt.Errorf("detecting the cluster: reading GET /_nodes/_local: %w", err)
+		return Engine{}, rootOK, fmt.Errorf("detecting the cluster: reading GET /_nodes/_local: %w", err)
 	}
 	for _, n := range nodes.Nodes {
 		if n.Version != "" {
-			return engineOf(res, "", n.Version), nil
+			return engineOf(res, "", n.Version), rootOK, nil
 		}
 	}
-	return Engine{}, fmt.Errorf("detecting the cluster: GET /_nodes/_local names no version: %s", res.errorText())
+	return Engine{}, rootOK, fmt.Errorf("detecting the cluster: GET /_nodes/_local names no version: %s", res.errorText())
 }
 
 // engineOf names the engine from an answer: OpenSearch says
