@@ -16,6 +16,10 @@ type Config struct {
 	Username     string        `koanf:"username"`
 	Password     secret.String `koanf:"password"`
 	PasswordFile string        `koanf:"password_file"`
+	// APIKey is an Elasticsearch API key (the base64 "encoded" value),
+	// sent as "Authorization: ApiKey <key>"; instead of username/password.
+	APIKey     secret.String `koanf:"api_key"`
+	APIKeyFile string        `koanf:"api_key_file"`
 	TLS          TLSConfig     `koanf:"tls"`
 	AWS          AWSConfig     `koanf:"aws"`
 
@@ -105,6 +109,12 @@ func (c Config) Validate() error {
 	}
 	if c.Password.IsSet() && c.PasswordFile != "" {
 		errs = append(errs, errors.New("output.opensearch: set password or password_file, not both"))
+	}
+	if c.APIKey.IsSet() && c.APIKeyFile != "" {
+		errs = append(errs, errors.New("output.opensearch: set api_key or api_key_file, not both"))
+	}
+	if (c.APIKey.IsSet() || c.APIKeyFile != "") && (c.Username != "" || c.AWS.SigV4) {
+		errs = append(errs, errors.New("output.opensearch: an API key replaces username/password and SigV4; set one way to authenticate"))
 	}
 	if c.BatchDocs <= 0 {
 		errs = append(errs, fmt.Errorf("output.opensearch.batch_docs: must be positive, got %d", c.BatchDocs))
