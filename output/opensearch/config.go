@@ -20,8 +20,8 @@ type Config struct {
 	// sent as "Authorization: ApiKey <key>"; instead of username/password.
 	APIKey     secret.String `koanf:"api_key"`
 	APIKeyFile string        `koanf:"api_key_file"`
-	TLS          TLSConfig     `koanf:"tls"`
-	AWS          AWSConfig     `koanf:"aws"`
+	TLS        TLSConfig     `koanf:"tls"`
+	AWS        AWSConfig     `koanf:"aws"`
 
 	// BatchDocs and BatchBytes bound one bulk request; FlushInterval bounds
 	// how long a partial batch waits.
