@@ -43,16 +43,16 @@ type Result struct {
 
 // Lines renders r for a terminal, one line per index, then a summary.
 func (r Result) Lines() []string {
-	verb := "deleted"
+	verb, summary := "deleted", "deleted"
 	if r.DryRun {
-		verb = "would delete"
+		verb, summary = "would delete", "would be deleted"
 	}
 	out := make([]string, 0, len(r.Deleted)+1)
 	for _, n := range r.Deleted {
 		out = append(out, verb+" "+n)
 	}
 	return append(out, fmt.Sprintf("%d indices %s, %d kept (months that ended before %s)",
-		len(r.Deleted), verb, r.Kept, r.Cutoff.Format(time.DateOnly)))
+		len(r.Deleted), summary, r.Kept, r.Cutoff.Format(time.DateOnly)))
 }
 
 // Cutoff is the instant a month must have ended by to be deleted at now.

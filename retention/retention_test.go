@@ -121,7 +121,7 @@ func TestApplyDryRunThenDelete(t *testing.T) {
 	if len(m.names()) != 4 {
 		t.Fatalf("dry run deleted something: %v", m.names())
 	}
-	if got := strings.Join(res.Lines(), "\n"); got != "would delete dmarc-aggregate-2026.07\nwould delete dmarc-failure-2020.02\n2 indices would delete, 1 kept (months that ended before 2026-08-01)" {
+	if got := strings.Join(res.Lines(), "\n"); got != "would delete dmarc-aggregate-2026.07\nwould delete dmarc-failure-2020.02\n2 indices would be deleted, 1 kept (months that ended before 2026-08-01)" {
 		t.Errorf("dry-run lines:\n%s", got)
 	}
 	if !slices.Equal(m.asked, []string{"dmarc-aggregate-*", "dmarc-failure-*", "dmarc-smtp-tls-*"}) {

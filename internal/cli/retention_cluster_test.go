@@ -71,7 +71,7 @@ func TestRetentionCommand(t *testing.T) {
 			want.WriteString("would delete " + n + "\n")
 		}
 		cutoff := now.AddDate(0, 0, -120).Format(time.DateOnly)
-		fmt.Fprintf(&want, "%d indices would delete, %d kept (months that ended before %s)\n", len(del), len(kept), cutoff)
+		fmt.Fprintf(&want, "%d indices would be deleted, %d kept (months that ended before %s)\n", len(del), len(kept), cutoff)
 		if code != ExitOK || stdout != want.String() {
 			t.Fatalf("--dry-run: exit %d\n%s\nwant\n%s\nstderr %s", code, stdout, want.String(), stderr)
 		}
