@@ -109,6 +109,7 @@ func TestAgentRetentionOnCluster(t *testing.T) {
 		in := filepath.Join(dir, "incoming")
 		os.MkdirAll(in, 0o750)
 		cfgFile := filepath.Join(dir, "config.yaml")
+		addr := freePort(t)
 		os.WriteFile(cfgFile, []byte(fmt.Sprintf(`
 index: {prefix: %s}
 sources:
@@ -121,13 +122,17 @@ output:
 enrich:
   dns: {offline: true}
 http: {listen: %q}
-`, prefix, in, filepath.Join(dir, "dir.db"), c.URL, freePort(t))), 0o600)
+`, prefix, in, filepath.Join(dir, "dir.db"), c.URL, addr)), 0o600)
 		agent := startAgent(t, nil, "run", "--config", cfgFile)
 		left := append(slices.Clone(kept), foreign...)
 		slices.Sort(left)
 		waitUntil(t, "the expired months deleted", 2*time.Minute, func() bool {
 			return slices.Equal(testcluster.Indices(t, c.URL, prefix+"-*"), left)
 		})
+		m := scrape(t, "http://"+addr+"/metrics")
+		if v := value(m, "dmarc_agent_output_engine_info", "engine", c.Engine, "version", c.Version); v != 1 {
+			t.Errorf("dmarc_agent_output_engine_info{engine=%q,version=%q} = %v, want 1", c.Engine, c.Version, v)
+		}
 		agent.cmd.Process.Signal(syscall.SIGTERM)
 		if code := agent.wait(t, time.Minute); code != ExitOK {
 			t.Fatalf("agent exit %d", code)
