@@ -14,15 +14,16 @@ import (
 // retentionInterval is how often `run` deletes expired indices.
 const retentionInterval = 24 * time.Hour
 
-// startRetention runs the retention check at once and then daily, while the
-// agent runs; the returned function stops it and waits. Where the cluster's
-// ISM or ILM policy deletes old indices (retention_by: cluster), each check
-// only confirms that.
-func startRetention(ctx context.Context, cfg config.Config, out *opensearch.Output, logger *slog.Logger) (stop func()) {
-	days := cfg.Output.OpenSearch.RetentionDays
-	if out == nil || days == 0 {
+// startClusterChecks, while the agent runs, asks the cluster which engine it
+// is (logged once and exported by the output) and, unless once, runs the
+// retention check at once and then daily. The returned function stops them
+// and waits. Where the cluster's ISM or ILM policy deletes old indices
+// (retention_by: cluster), each check only confirms that.
+func startClusterChecks(ctx context.Context, cfg config.Config, out *opensearch.Output, once bool, logger *slog.Logger) (stop func()) {
+	if out == nil {
 		return func() {}
 	}
+	days := cfg.Output.OpenSearch.RetentionDays
 	log := logger.With("component", "retention")
 	policy := retention.Policy{Prefix: cfg.Index.Prefix, Days: days}
 	var said string // what was last logged about who deletes, to say it once
@@ -33,10 +34,6 @@ func startRetention(ctx context.Context, cfg config.Config, out *opensearch.Outp
 		}
 	}
 	check := func(ctx context.Context) {
-		// the first success is logged and exported by the output
-		if _, err := out.Engine(ctx); err != nil {
-			log.Warn("cannot tell which engine the cluster runs", "err", err)
-		}
 		agent, err := out.AgentRetention(ctx)
 		if err != nil {
 			log.Warn("retention check failed; next one in a day", "err", err)
@@ -56,6 +53,14 @@ func startRetention(ctx context.Context, cfg config.Config, out *opensearch.Outp
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { retention.Every(ctx, retentionInterval, check) })
+	wg.Go(func() {
+		if _, err := out.Engine(ctx); err != nil {
+			logger.Warn("cannot tell which engine the cluster runs yet", "component", "opensearch", "err", err)
+		}
+		if once || days == 0 {
+			return
+		}
+		retention.Every(ctx, retentionInterval, check)
+	})
 	return func() { cancel(); wg.Wait() }
 }
