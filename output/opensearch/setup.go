@@ -76,11 +76,7 @@ func (o *Output) Setup(ctx context.Context) (SetupReport, error) {
 		}
 	}
 	if plugin == "ILM" {
-		o.engine.mu.Lock()
-		o.engine.ilmPolicy = mapping.PolicyID(o.prefix)
-		o.engine.mu.Unlock()
-		// the policy must exist before templates name it
-		if err := o.putILMPolicy(ctx); err != nil {
+		if err := o.useILM(ctx); err != nil {
 			return rep, err
 		}
 	}
@@ -197,6 +193,7 @@ func (o *Output) EnsureTemplates(ctx context.Context) error {
 		put     func(context.Context) (string, error)
 	}
 	var wants []want
+	ilmChecked := false
 	for _, kind := range mapping.Kinds() {
 		wants = append(wants, want{mapping.TemplateName(o.prefix, kind), mapping.TemplateVersion,
 			func(ctx context.Context) (string, error) { return o.putTemplate(ctx, kind) }})
@@ -222,6 +219,13 @@ func (o *Output) EnsureTemplates(ctx context.Context) error {
 		default:
 			return fmt.Errorf("checking index template %s: %s", w.name, res.errorText())
 		}
+		if !ilmChecked {
+			// templates must keep naming the ILM policy
+			ilmChecked = true
+			if err := o.prepareILM(ctx); err != nil {
+				return err
+			}
+		}
 		if _, err := w.put(ctx); err != nil {
 			return err
 		}
@@ -245,6 +249,31 @@ func templateVersion(body []byte) int {
 		return 0
 	}
 	return r.IndexTemplates[0].IndexTemplate.Meta.Version
+}
+
+// prepareILM, with retention_by cluster on a cluster with ILM, writes the
+// ILM policy and has the templates name it.
+func (o *Output) prepareILM(ctx context.Context) error {
+	if o.cfg.RetentionDays == 0 || o.cfg.RetentionBy != RetentionByCluster {
+		return nil
+	}
+	p, err := o.RetentionPlugin(ctx)
+	if err != nil || p != "ILM" {
+		return err
+	}
+	return o.useILM(ctx)
+}
+
+// useILM writes the ILM policy, then has the templates name it (the policy
+// must exist before a template names it).
+func (o *Output) useILM(ctx context.Context) error {
+	if err := o.putILMPolicy(ctx); err != nil {
+		return err
+	}
+	o.engine.mu.Lock()
+	o.engine.ilmPolicy = mapping.PolicyID(o.prefix)
+	o.engine.mu.Unlock()
+	return nil
 }
 
 // hasILM reports whether Index Lifecycle Management answers (the minimal

@@ -124,3 +124,25 @@ func TestSetupElasticsearchWithoutILM(t *testing.T) {
 		}
 	}
 }
+
+// Templates the output installs itself before a write (missing or older
+// ones) keep naming the ILM policy when retention_by is cluster.
+func TestEnsureTemplatesKeepsILM(t *testing.T) {
+	f, url := newESFake(t, true)
+	cfg := testConfig(url)
+	cfg.RetentionBy = RetentionByCluster
+	o := newTestOutput(t, cfg, nil)
+	if err := o.EnsureTemplates(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if got := f.bodies["PUT /_ilm/policy/dmarc-retention"]; !strings.Contains(got, `"min_age":"400d"`) {
+		t.Errorf("policy body %q (requests %v)", got, f.requests)
+	}
+	for _, k := range []string{"aggregate", "failure", "smtp-tls"} {
+		if b := f.bodies["PUT /_index_template/dmarc-"+k]; !strings.Contains(b, `"lifecycle":{"name":"dmarc-retention"}`) {
+			t.Errorf("template %s: %s", k, b)
+		}
+	}
+}
