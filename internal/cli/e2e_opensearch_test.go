@@ -84,8 +84,13 @@ pipeline: {workers: 2, in_flight: 16, queue_size: 4, shutdown_grace: 5s}
 http: {listen: %q}
 `, prefix, in, filepath.Join(dir, "dir.db"), proxy.URL, arch, addr)), 0o600)
 
-	agent := startAgent(t, nil, "run", "--config", cfgFile)
+	// The files are there before the agent starts: its first scan sees them
+	// all. dmarc_agent_dir_pending_files is set before each delivery round,
+	// and a round blocks while the pipeline is full, so files dropped while
+	// the agent runs may not be counted yet when it saturates (seen on a
+	// loaded machine: 69 to 154 of 180).
 	valid, corrupt, copies := dropFiles(t, in, 0, 200, rand.New(rand.NewPCG(5, 6)))
+	agent := startAgent(t, nil, "run", "--config", cfgFile)
 	metrics := "http://" + addr + "/metrics"
 
 	// Output down: the messages in flight block in Write, the queue fills,
@@ -93,12 +98,6 @@ http: {listen: %q}
 	waitUntil(t, "the pipeline saturated", time.Minute, func() bool {
 		m := scrape(t, metrics)
 		return value(m, "dmarc_agent_queue_depth") == 4 && value(m, "dmarc_agent_messages_in_flight") == 16
-	})
-	// On a loaded machine the source may not have seen every dropped file
-	// yet when the pipeline saturates: wait until it has. A source that
-	// read ahead would never get there.
-	waitUntil(t, "the source to see the dropped files without reading them", time.Minute, func() bool {
-		return value(scrape(t, metrics), "dmarc_agent_dir_pending_files") >= float64(len(valid))-25
 	})
 	time.Sleep(time.Second) // a broken agent would read ahead or acknowledge now
 	m := scrape(t, metrics)
