@@ -14,16 +14,21 @@ func init() {
 }
 
 func runRetention(ctx context.Context, env Env, args []string) int {
-	fs := newFlagSet("retention", env)
-	cfgPath := fs.String("config", "", "configuration file (YAML)")
-	osURL := fs.String("opensearch", "", "OpenSearch/Elasticsearch URL(s), comma-separated; overrides output.opensearch.urls")
+	fs := newFlagSet("retention", "retention [--config FILE] [--opensearch URL] [--dry-run]",
+		`Deletes the report indices <prefix>-<kind>-YYYY.MM whose whole month ended
+more than output.opensearch.retention_days ago, and lists each; any other
+index is left alone. `+"`run`"+` does the same daily; this is for cron.
+
+Exit codes: 0 done, 2 usage or configuration error, 1 the cluster could not
+be reached or refused a deletion.`, env)
+	cfgPath := fs.String("config", "", "configuration `file` (YAML)")
+	osURL := fs.String("opensearch", "", "OpenSearch or Elasticsearch `URL`s, comma-separated (overrides output.opensearch.urls)")
 	dryRun := fs.Bool("dry-run", false, "list the indices that would be deleted, delete nothing")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "dmarc-agent retention: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+		return fs.usageError("unexpected argument %q", fs.Arg(0))
 	}
 	cfg, logger, ok := loadConfig(env, *cfgPath)
 	if !ok {
