@@ -22,6 +22,9 @@ func TestSetupOnCluster(t *testing.T) {
 			want += "index template " + mapping.TemplateName(prefix, k) + ": installed\n"
 			wantNames = append(wantNames, mapping.TemplateName(prefix, k))
 		}
+		want += "index template " + prefix + "-dead-letter: installed\n"
+		wantNames = append(wantNames, prefix+"-dead-letter")
+		slices.Sort(wantNames)
 		want += "retention: managed by dmarc-agent: indices whose month ended 400 days ago are deleted daily by `dmarc-agent run`, or by `dmarc-agent retention`\n"
 		for run := range 2 {
 			code, stdout, stderr := runCLI(t, env, "setup", "--opensearch", c.URL)

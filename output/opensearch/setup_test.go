@@ -85,8 +85,8 @@ func TestSetupWithoutISM(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "retention: the cluster has neither ISM nor ILM; managed by dmarc-agent: indices whose month ended 400 days ago are deleted daily by `dmarc-agent run`, or by `dmarc-agent retention`"
-	if rep.Policy != "" || !rep.AgentManaged || rep.Lines()[3] != want {
-		t.Errorf("report %+v, last line %q", rep, rep.Lines()[3])
+	if rep.Policy != "" || !rep.AgentManaged || last(rep.Lines()) != want {
+		t.Errorf("report %+v, last line %q", rep, last(rep.Lines()))
 	}
 	if len(f.policies) != 0 {
 		t.Errorf("policy written without ISM")
@@ -106,8 +106,8 @@ func TestSetupAgentRetentionByDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "retention: managed by dmarc-agent: indices whose month ended 400 days ago are deleted daily by `dmarc-agent run`, or by `dmarc-agent retention`"
-	if rep.Policy != "" || !rep.AgentManaged || rep.Lines()[3] != want {
-		t.Errorf("report %+v, last line %q", rep, rep.Lines()[3])
+	if rep.Policy != "" || !rep.AgentManaged || last(rep.Lines()) != want {
+		t.Errorf("report %+v, last line %q", rep, last(rep.Lines()))
 	}
 	if len(f.policies) != 0 {
 		t.Errorf("policy written although retention_by is agent")
