@@ -122,7 +122,11 @@ func installFixtures(t *testing.T, base, prefix string) {
 // checks that every bucket level returned buckets and every metric a value.
 // Saved searches must return documents holding each of their columns.
 func TestVisualisationsOnOpenSearch(t *testing.T) {
-	base := testcluster.URL(t)
+	testcluster.Run(t, visualisationsOn)
+}
+
+func visualisationsOn(t *testing.T, c testcluster.Cluster) {
+	base := c.URL
 	prefix := fmt.Sprintf("dashtest-%d", time.Now().UnixNano())
 	installFixtures(t, base, prefix)
 

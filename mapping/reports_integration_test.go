@@ -17,18 +17,32 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/report/failure"
 )
 
-// openSearchURL returns OPENSEARCH_URL, or skips (fails with
-// DMARC_AGENT_REQUIRE_OPENSEARCH=1) without it.
-func openSearchURL(t *testing.T) string {
+// clusterURLs returns OPENSEARCH_URL and each URL of ELASTICSEARCH_URL
+// (comma-separated), or skips without any; DMARC_AGENT_REQUIRE_OPENSEARCH=1
+// and DMARC_AGENT_REQUIRE_ELASTICSEARCH=1 make a missing one a failure.
+// (internal/testcluster imports this package, so its tests cannot use it.)
+func clusterURLs(t *testing.T) []string {
 	t.Helper()
-	u := os.Getenv("OPENSEARCH_URL")
-	if u == "" {
-		if os.Getenv("DMARC_AGENT_REQUIRE_OPENSEARCH") == "1" {
-			t.Fatal("OPENSEARCH_URL is not set and DMARC_AGENT_REQUIRE_OPENSEARCH=1: start a node with scripts/opensearch-dev.sh start")
-		}
-		t.Skip("integration test: set OPENSEARCH_URL (scripts/opensearch-dev.sh start prints it)")
+	var urls []string
+	if u := os.Getenv("OPENSEARCH_URL"); u != "" {
+		urls = append(urls, strings.TrimRight(u, "/"))
+	} else if os.Getenv("DMARC_AGENT_REQUIRE_OPENSEARCH") == "1" {
+		t.Fatal("OPENSEARCH_URL is not set and DMARC_AGENT_REQUIRE_OPENSEARCH=1: start a node with scripts/opensearch-dev.sh start")
 	}
-	return strings.TrimRight(u, "/")
+	var es []string
+	for u := range strings.SplitSeq(os.Getenv("ELASTICSEARCH_URL"), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			es = append(es, strings.TrimRight(u, "/"))
+		}
+	}
+	if len(es) == 0 && os.Getenv("DMARC_AGENT_REQUIRE_ELASTICSEARCH") == "1" {
+		t.Fatal("ELASTICSEARCH_URL is not set and DMARC_AGENT_REQUIRE_ELASTICSEARCH=1: start a node with scripts/elasticsearch-dev.sh start")
+	}
+	urls = append(urls, es...)
+	if len(urls) == 0 {
+		t.Skip("integration test: set OPENSEARCH_URL and/or ELASTICSEARCH_URL (scripts/opensearch-dev.sh / elasticsearch-dev.sh start print them)")
+	}
+	return urls
 }
 
 // osClient is the few raw calls the test needs.
@@ -141,14 +155,23 @@ func (c osClient) search(index, query string) map[string]any {
 // real templates, writes them again (all duplicates), and checks that
 // aggregations over the documents give the reports' numbers.
 func TestReportsOnOpenSearch(t *testing.T) {
-	c := osClient{t: t, base: openSearchURL(t)}
+	for _, u := range clusterURLs(t) {
+		t.Run(strings.TrimPrefix(u, "http://"), func(t *testing.T) { reportsOn(t, u) })
+	}
+}
+
+func reportsOn(t *testing.T, base string) {
+	c := osClient{t: t, base: base}
 	rnd := make([]byte, 4)
 	_, _ = rand.Read(rnd)
 	prefix := "it-reports-" + hex.EncodeToString(rnd)
 	c.putTemplate(prefix, KindFailure, "failure.json")
 	c.putTemplate(prefix, KindSMTPTLS, "smtp_tls.json")
 	t.Cleanup(func() {
-		c.do("DELETE", "/"+prefix+"-*", nil, "")
+		// by name: Elasticsearch 8+ refuses wildcard deletes
+		if _, b := c.do("GET", "/_cat/indices/"+prefix+"-*?h=index", nil, ""); len(b) > 0 {
+			c.do("DELETE", "/"+strings.Join(strings.Fields(string(b)), ","), nil, "")
+		}
 		c.do("DELETE", "/_index_template/"+prefix+"-failure", nil, "")
 		c.do("DELETE", "/_index_template/"+prefix+"-smtp-tls", nil, "")
 	})

@@ -28,6 +28,10 @@ type TemplateSettings struct {
 	RefreshInterval string // e.g. "30s"; "" leaves the cluster default
 	// Priority orders overlapping composable templates; 0 means 200.
 	Priority int
+	// LifecyclePolicy, when set, is the Elasticsearch ILM policy new
+	// indices follow (index.lifecycle.name). Only for clusters with ILM:
+	// others refuse the setting.
+	LifecyclePolicy string
 }
 
 // Kinds returns the kinds that have a template, sorted.
@@ -92,6 +96,9 @@ func IndexTemplate(prefix string, kind Kind, s TemplateSettings) ([]byte, error)
 	}
 	if s.RefreshInterval != "" {
 		index["refresh_interval"] = s.RefreshInterval
+	}
+	if s.LifecyclePolicy != "" {
+		index["lifecycle"] = map[string]any{"name": s.LifecyclePolicy}
 	}
 	body := map[string]any{
 		"index_patterns": []string{IndexPattern(prefix, kind)},

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command (make test). On a fresh machine it installs and
-# starts what the tests need: a real OpenSearch node from Maven Central
-# (scripts/opensearch-dev.sh) and a real Dovecot IMAP server from the Debian
-# package (scripts/imap-dev.sh), then runs every Go test with the node
-# required, then each fuzz target briefly, then stops the node.
+# starts what the tests need: a real OpenSearch node and Elasticsearch 9.x
+# and 8.x nodes from Maven Central (scripts/opensearch-dev.sh,
+# scripts/elasticsearch-dev.sh) and a real Dovecot IMAP server from the
+# Debian package (scripts/imap-dev.sh), then runs every Go test with them
+# required, then each fuzz target briefly, then stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,14 @@ if ! bash scripts/chromium.sh; then
   echo "Chromium could not be installed: the browser test will skip (and fail when CI=true)"
 fi
 
+# What to stop at exit: only what this script started.
+on_exit=()
+cleanup() {
+	local c
+	for c in "${on_exit[@]}"; do eval "$c" || true; done
+}
+trap cleanup EXIT
+
 echo "== starting OpenSearch"
 # A node that was already running (started by someone else, or by an earlier
 # run) is used and left running: this script stops only a node it started.
@@ -27,7 +36,7 @@ else
 fi
 url=$(bash scripts/opensearch-dev.sh start | tail -n 1)
 if [ "$started" = yes ]; then
-	trap 'bash scripts/opensearch-dev.sh stop || true' EXIT
+	on_exit+=("bash scripts/opensearch-dev.sh stop")
 fi
 export OPENSEARCH_URL="$url"
 export DMARC_AGENT_REQUIRE_OPENSEARCH=1
@@ -39,10 +48,41 @@ echo "OpenSearch at $OPENSEARCH_URL"
 
 echo "== starting Dovecot (IMAP source tests)"
 imap_env=$(bash scripts/imap-dev.sh start)
-trap 'bash scripts/imap-dev.sh stop || true; bash scripts/opensearch-dev.sh stop || true' EXIT
+on_exit+=("bash scripts/imap-dev.sh stop")
 while IFS= read -r line; do export "$line"; done <<<"$imap_env"
 export DMARC_AGENT_REQUIRE_IMAP=1
 echo "Dovecot at $IMAP_TEST_ADDR"
+
+# Elasticsearch 9.x and 8.x (minimal distributions from Maven Central), on
+# ports ELASTICSEARCH_BASE_PORT, +1, ...; started side by side, 512m heap
+# each; a node already running there is used and left running.
+# ELASTICSEARCH_VERSIONS="" runs without them.
+es_versions=${ELASTICSEARCH_VERSIONS-9.2.0 8.17.0}
+if [ -n "$es_versions" ]; then
+	echo "== starting Elasticsearch $es_versions"
+	es_began=$SECONDS
+	port=${ELASTICSEARCH_BASE_PORT:-9250}
+	es_ports=() es_pids=() es_urls=()
+	for v in $es_versions; do
+		es=(env ELASTICSEARCH_VERSION="$v" ELASTICSEARCH_PORT="$port" bash scripts/elasticsearch-dev.sh)
+		if ! "${es[@]}" status >/dev/null 2>&1; then
+			on_exit+=("ELASTICSEARCH_VERSION=$v ELASTICSEARCH_PORT=$port bash scripts/elasticsearch-dev.sh stop")
+		fi
+		"${es[@]}" start >"${TMPDIR:-/tmp}/es-start-$port.out" &
+		es_pids+=($!)
+		es_ports+=("$port")
+		port=$((port + 1))
+	done
+	for i in "${!es_pids[@]}"; do
+		wait "${es_pids[$i]}" || { echo "Elasticsearch on port ${es_ports[$i]} did not start"; exit 1; }
+		es_urls+=("$(tail -n 1 "${TMPDIR:-/tmp}/es-start-${es_ports[$i]}.out")")
+	done
+	ELASTICSEARCH_URL=$(IFS=,; echo "${es_urls[*]}")
+	export ELASTICSEARCH_URL
+	export DMARC_AGENT_REQUIRE_ELASTICSEARCH=1
+	export ELASTICSEARCH_DEV_SCRIPT="$PWD/scripts/elasticsearch-dev.sh"
+	echo "Elasticsearch at $ELASTICSEARCH_URL (started in $((SECONDS - es_began))s)"
+fi
 
 echo "== go test"
 go test -count=1 -timeout 30m ./...

@@ -12,7 +12,11 @@ import (
 // TestIngestOpenSearchTwice: the same inputs ingested twice leave the same
 // _count, and the second run reports every document as a duplicate.
 func TestIngestOpenSearchTwice(t *testing.T) {
-	base := testcluster.URL(t)
+	testcluster.Run(t, ingestOpenSearchTwice)
+}
+
+func ingestOpenSearchTwice(t *testing.T, c testcluster.Cluster) {
+	base := c.URL
 	prefix := testcluster.Prefix(t, base)
 	env := append(slices.Clone(offline), "DMARC_AGENT_INDEX__PREFIX="+prefix)
 
@@ -52,7 +56,11 @@ func TestIngestOpenSearchTwice(t *testing.T) {
 // TestIngestOpenSearchRefusedDocument: documents the cluster refuses are
 // reported with id and reason, the run exits 3, and the rest is indexed.
 func TestIngestOpenSearchRefusedDocument(t *testing.T) {
-	base := testcluster.URL(t)
+	testcluster.Run(t, ingestOpenSearchRefusedDocument)
+}
+
+func ingestOpenSearchRefusedDocument(t *testing.T, c testcluster.Cluster) {
+	base := c.URL
 	prefix := testcluster.Prefix(t, base)
 	env := append(slices.Clone(offline), "DMARC_AGENT_INDEX__PREFIX="+prefix)
 	// An index made before the templates, where source.ip cannot hold an address.

@@ -19,7 +19,11 @@ import (
 // aggregation queries, the very report the files give, in both languages
 // and formats.
 func TestReportOpenSearchEqualsFiles(t *testing.T) {
-	base := testcluster.URL(t)
+	testcluster.Run(t, reportClusterEqualsFiles)
+}
+
+func reportClusterEqualsFiles(t *testing.T, c testcluster.Cluster) {
+	base := c.URL
 	prefix := testcluster.Prefix(t, base)
 	env := append(slices.Clone(offline), "DMARC_AGENT_INDEX__PREFIX="+prefix)
 	quality := reportSets["quality"]

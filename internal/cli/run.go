@@ -151,6 +151,7 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 		srv.Shutdown(cctx)
 	}()
 
+	defer startClusterChecks(ctx, cfg, st.search, once, logger)()
 	log.Info("agent started", "version", Version, "sources", len(sources), "once", once)
 	runner := pipeline.NewRunner(cfg.Pipeline, st.pipeline, sources, logger, pipeline.NewRunMetrics(reg))
 	if err := runner.Run(ctx, once); err != nil {

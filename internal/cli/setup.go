@@ -16,8 +16,9 @@ func init() {
 
 func runSetup(ctx context.Context, env Env, args []string) int {
 	fs := newFlagSet("setup", "setup [--config FILE] [--opensearch URL]",
-		`Installs the index templates and, where the Index State Management plugin
-is present, the retention policy. Safe to re-run.
+		`Installs the index templates and, with output.opensearch.retention_by
+cluster, an ISM (OpenSearch) or ILM (Elasticsearch) retention policy where
+the cluster has the plugin. Safe to re-run.
 
 Exit codes: 0 done, 2 usage or configuration error, 1 the cluster could not
 be reached or refused.`, env)

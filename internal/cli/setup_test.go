@@ -48,7 +48,7 @@ func TestSetupCommand(t *testing.T) {
 	}
 	want += "index template acme-dead-letter: installed\n"
 	wantPuts = append(wantPuts, "/_index_template/acme-dead-letter")
-	want += "retention policy: skipped (the Index State Management plugin is not installed on the cluster; delete old indices yourself)\n"
+	want += "retention: managed by dmarc-agent: indices whose month ended 400 days ago are deleted daily by `dmarc-agent run`, or by `dmarc-agent retention`\n"
 	if stdout.String() != want {
 		t.Errorf("stdout =\n%s\nwant\n%s", stdout.String(), want)
 	}

@@ -21,7 +21,8 @@ import (
 // shared by `ingest` and `run`.
 type stack struct {
 	out      output.Output
-	files    *file.Output // set when the NDJSON output is used
+	files    *file.Output       // set when the NDJSON output is used
+	search   *opensearch.Output // set when a cluster is used
 	pipeline *pipeline.Pipeline
 	closers  []func(context.Context) error
 }
@@ -35,7 +36,7 @@ func newStack(ctx context.Context, cfg config.Config, logger *slog.Logger, reg p
 		if err != nil {
 			return nil, fmt.Errorf("connecting to OpenSearch: %w", err)
 		}
-		s.out = oo
+		s.out, s.search = oo, oo
 		s.closers = append(s.closers, oo.Close)
 	} else {
 		fo, err := file.New(cfg.Output.File, fileMode, cfg.Output.OpenSearch.Reindex)

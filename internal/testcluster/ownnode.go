@@ -12,52 +12,76 @@ import (
 	"time"
 )
 
-// OwnNode starts an OpenSearch node of the test's own with
-// scripts/opensearch-dev.sh, for tests that stop, block or restart a node:
-// its own port and its own state directory, whatever the environment says
-// (OPENSEARCH_PORT and OPENSEARCH_STATE_DIR of the shared node are never
-// passed on), so that it can never stop, reset or wait on a node it did not
-// start. It deletes the node when the test ends. It returns the node's URL
-// and a function running the script for that node (start, stop, status).
+// OwnNode starts an OpenSearch node of the test's own (see OwnNodeOf).
 //
 // Like the other integration tests it runs when OPENSEARCH_URL is set or
-// DMARC_AGENT_REQUIRE_OPENSEARCH=1. Environment:
-//
-//	OPENSEARCH_DEV_SCRIPT          the script (default ../../scripts/opensearch-dev.sh)
-//	OPENSEARCH_OWN_PORTS           "FROM-TO": ports to pick from (default: any free port)
-//	OPENSEARCH_OWN_STATE_PREFIX    state directory = prefix + port (default
-//	                               /var/tmp/dmarc-agent-opensearch/own- as root, $TMPDIR/dmarc-agent-own- otherwise)
+// DMARC_AGENT_REQUIRE_OPENSEARCH=1.
 func OwnNode(t *testing.T) (string, func(cmd string) string) {
 	t.Helper()
-	required := os.Getenv("DMARC_AGENT_REQUIRE_OPENSEARCH") == "1"
-	if os.Getenv("OPENSEARCH_URL") == "" && !required {
+	if os.Getenv("OPENSEARCH_URL") == "" && os.Getenv("DMARC_AGENT_REQUIRE_OPENSEARCH") != "1" {
 		t.Skip("integration test: set OPENSEARCH_URL (scripts/opensearch-dev.sh start prints it)")
 	}
-	script := os.Getenv("OPENSEARCH_DEV_SCRIPT")
-	if script == "" {
-		script, _ = filepath.Abs(filepath.Join("..", "..", "scripts", "opensearch-dev.sh"))
+	return OwnNodeOf(t, Cluster{Engine: OpenSearch})
+}
+
+// ownVars are the environment variables of an engine's dev script.
+type ownVars struct {
+	port, state, ownPorts, statePrefix, defaultPrefix string
+}
+
+func varsOf(engine string) ownVars {
+	if engine == Elasticsearch {
+		return ownVars{"ELASTICSEARCH_PORT", "ELASTICSEARCH_STATE_DIR", "ELASTICSEARCH_OWN_PORTS",
+			"ELASTICSEARCH_OWN_STATE_PREFIX", "/var/tmp/dmarc-agent-elasticsearch/own-"}
 	}
+	return ownVars{"OPENSEARCH_PORT", "OPENSEARCH_STATE_DIR", "OPENSEARCH_OWN_PORTS",
+		"OPENSEARCH_OWN_STATE_PREFIX", "/var/tmp/dmarc-agent-opensearch/own-"}
+}
+
+// OwnNodeOf starts a node of c's engine (and, for Elasticsearch, c's
+// version) of the test's own with its dev script, for tests that stop,
+// block or restart a node: its own port and its own state directory,
+// whatever the environment says (the shared nodes' OPENSEARCH_PORT /
+// OPENSEARCH_STATE_DIR, ELASTICSEARCH_PORT / ELASTICSEARCH_STATE_DIR are
+// never passed on), so that it can never stop, reset or wait on a node it
+// did not start. It deletes the node when the test ends. It returns the
+// node's URL and a function running the script for that node (start, stop,
+// status). Environment:
+//
+//	OPENSEARCH_DEV_SCRIPT, ELASTICSEARCH_DEV_SCRIPT   the scripts (default scripts/<engine>-dev.sh)
+//	OPENSEARCH_OWN_PORTS, ELASTICSEARCH_OWN_PORTS     "FROM-TO": ports to pick from (default: any free port)
+//	OPENSEARCH_OWN_STATE_PREFIX, ELASTICSEARCH_OWN_STATE_PREFIX
+//	                               state directory = prefix + port (default
+//	                               /var/tmp/dmarc-agent-<engine>/own- as root, $TMPDIR/dmarc-agent-own- otherwise)
+func OwnNodeOf(t *testing.T, c Cluster) (string, func(cmd string) string) {
+	t.Helper()
+	script := c.Script()
 	if _, err := os.Stat(script); err != nil {
-		if required {
-			t.Fatalf("needs scripts/opensearch-dev.sh (OPENSEARCH_DEV_SCRIPT): %v", err)
-		}
-		t.Skipf("needs scripts/opensearch-dev.sh (OPENSEARCH_DEV_SCRIPT): %v", err)
+		t.Fatalf("a node of its own needs %s: %v", script, err)
 	}
-	port, err := PickPort(os.Getenv("OPENSEARCH_OWN_PORTS"))
+	v := varsOf(c.Engine)
+	port, err := PickPort(os.Getenv(v.ownPorts))
 	if err != nil {
 		t.Fatal(err)
 	}
-	state := StateDir(os.Getenv("OPENSEARCH_OWN_STATE_PREFIX"), port, os.Geteuid() == 0)
+	prefix := os.Getenv(v.statePrefix)
+	if prefix == "" && os.Geteuid() == 0 {
+		prefix = v.defaultPrefix
+	}
+	state := StateDir(prefix, port, os.Geteuid() == 0)
 	// The port is free, so no node of this state directory runs: what is
 	// left there is from an earlier run of ours and goes.
 	if err := os.RemoveAll(state); err != nil {
 		t.Fatal(err)
 	}
-	env := NodeEnv(os.Environ(), port, state)
+	env := nodeEnv(os.Environ(), v, port, state)
+	if c.Engine == Elasticsearch {
+		env = append(env, "ELASTICSEARCH_VERSION="+c.Version)
+	}
 	run := func(cmd string) string {
-		c := exec.Command("bash", script, cmd)
-		c.Env = env
-		out, err := c.CombinedOutput()
+		x := exec.Command("bash", script, cmd)
+		x.Env = env
+		out, err := x.CombinedOutput()
 		if err != nil && cmd != "status" {
 			t.Fatalf("%s %s (port %d, state %s): %v\n%s", script, cmd, port, state, err, out)
 		}
@@ -68,24 +92,28 @@ func OwnNode(t *testing.T) (string, func(cmd string) string) {
 	t0 := time.Now()
 	out := strings.TrimSpace(run("start"))
 	base := out[strings.LastIndexByte(out, '\n')+1:]
-	t.Logf("own node %s (state %s) up in %s", base, state, time.Since(t0).Round(time.Second))
+	t.Logf("own %s node %s (state %s) up in %s", c.Engine, base, state, time.Since(t0).Round(time.Second))
 	return base, run
 }
 
-// NodeEnv is environ for the script, with the node's port and state
-// directory replacing any the environment holds.
+// NodeEnv is environ for the OpenSearch script, with the node's port and
+// state directory replacing any the environment holds.
 func NodeEnv(environ []string, port int, state string) []string {
-	env := make([]string, 0, len(environ)+2)
+	return nodeEnv(environ, varsOf(OpenSearch), port, state)
+}
+
+func nodeEnv(environ []string, v ownVars, port int, state string) []string {
+	env := make([]string, 0, len(environ)+3)
 	for _, kv := range environ {
-		if strings.HasPrefix(kv, "OPENSEARCH_PORT=") || strings.HasPrefix(kv, "OPENSEARCH_STATE_DIR=") {
+		if strings.HasPrefix(kv, v.port+"=") || strings.HasPrefix(kv, v.state+"=") || strings.HasPrefix(kv, "ELASTICSEARCH_VERSION=") {
 			continue
 		}
 		env = append(env, kv)
 	}
-	return append(env, "OPENSEARCH_PORT="+strconv.Itoa(port), "OPENSEARCH_STATE_DIR="+state)
+	return append(env, v.port+"="+strconv.Itoa(port), v.state+"="+state)
 }
 
-// StateDir is prefix+port, or the default prefix's.
+// StateDir is prefix+port, or the default (OpenSearch) prefix's.
 func StateDir(prefix string, port int, root bool) string {
 	if prefix == "" {
 		if root {

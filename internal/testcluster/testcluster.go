@@ -1,7 +1,8 @@
-// Package testcluster gives integration tests the real OpenSearch node that
-// scripts/opensearch-dev.sh starts: its URL (or a skip, or a failure when
-// DMARC_AGENT_REQUIRE_OPENSEARCH=1), a per-test index prefix that is cleaned
-// up, and a plain JSON request helper.
+// Package testcluster gives integration tests the real nodes that
+// scripts/opensearch-dev.sh and scripts/elasticsearch-dev.sh start: their
+// URLs (or a skip, or a failure when DMARC_AGENT_REQUIRE_OPENSEARCH=1 or
+// DMARC_AGENT_REQUIRE_ELASTICSEARCH=1), a subtest per engine (Run), a
+// per-test index prefix that is cleaned up, and a plain JSON request helper.
 package testcluster
 
 import (
@@ -10,6 +11,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +41,11 @@ func Prefix(tb testing.TB, base string) string {
 	tb.Helper()
 	p := fmt.Sprintf("it-%s-%d", strings.ToLower(strings.ReplaceAll(tb.Name(), "/", "-")), time.Now().UnixNano()%1e9)
 	tb.Cleanup(func() {
-		Do(tb, base, http.MethodDelete, "/"+p+"-*", "")
+		// by name: Elasticsearch 8+ refuses to delete by wildcard
+		// (action.destructive_requires_name)
+		if names := Indices(tb, base, p+"-*"); len(names) > 0 {
+			Do(tb, base, http.MethodDelete, "/"+strings.Join(names, ","), "")
+		}
 		for _, k := range mapping.Kinds() {
 			Do(tb, base, http.MethodDelete, "/_index_template/"+mapping.TemplateName(p, k), "")
 		}
@@ -83,4 +91,32 @@ func Count(tb testing.TB, base, pattern string) int {
 	Do(tb, base, http.MethodPost, "/"+pattern+"/_refresh", "")
 	m := Do(tb, base, http.MethodGet, "/"+pattern+"/_count", "")
 	return int(m["count"].(float64))
+}
+
+// scriptPath returns scripts/<name> of this repository.
+func scriptPath(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "scripts", name)
+}
+
+// Indices returns the names of the indices matching pattern, sorted.
+func Indices(tb testing.TB, base, pattern string) []string {
+	tb.Helper()
+	res, err := http.Get(base + "/_cat/indices/" + pattern + "?format=json&h=index&expand_wildcards=open,closed")
+	if err != nil {
+		tb.Fatalf("listing %s: %v", pattern, err)
+	}
+	defer res.Body.Close()
+	var rows []struct {
+		Index string `json:"index"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&rows); err != nil {
+		tb.Fatalf("listing %s: HTTP %d: %v", pattern, res.StatusCode, err)
+	}
+	names := make([]string, 0, len(rows))
+	for _, r := range rows {
+		names = append(names, r.Index)
+	}
+	slices.Sort(names)
+	return names
 }

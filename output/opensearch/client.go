@@ -53,6 +53,11 @@ func newClient(ctx context.Context, cfg Config) (*opensearch.Client, error) {
 		DisableRetry:   true,
 		RequestTimeout: attemptTimeout,
 	}
+	if key, err := apiKey(cfg); err != nil {
+		return nil, err
+	} else if key != "" {
+		osCfg.Header = http.Header{"Authorization": []string{"ApiKey " + key}}
+	}
 	if cfg.AWS.SigV4 {
 		awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.AWS.Region))
 		if err != nil {
@@ -73,6 +78,18 @@ func newClient(ctx context.Context, cfg Config) (*opensearch.Client, error) {
 		return nil, fmt.Errorf("creating OpenSearch client: %w", err)
 	}
 	return c, nil
+}
+
+// apiKey returns the API key from api_key or api_key_file, "" for none.
+func apiKey(cfg Config) (string, error) {
+	if cfg.APIKeyFile == "" {
+		return cfg.APIKey.Reveal(), nil
+	}
+	b, err := os.ReadFile(cfg.APIKeyFile)
+	if err != nil {
+		return "", fmt.Errorf("reading output.opensearch.api_key_file: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // tlsConfig returns the client TLS settings: verification on unless asked

@@ -76,7 +76,7 @@ func TestSigV4SignsRequests(t *testing.T) {
 	var auth, date string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth, date = r.Header.Get("Authorization"), r.Header.Get("X-Amz-Date")
-		w.Write([]byte(`{}`))
+		w.Write([]byte(`{"version":{"distribution":"opensearch","number":"2.19.0"}}`))
 	}))
 	defer srv.Close()
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")

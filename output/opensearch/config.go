@@ -16,8 +16,12 @@ type Config struct {
 	Username     string        `koanf:"username"`
 	Password     secret.String `koanf:"password"`
 	PasswordFile string        `koanf:"password_file"`
-	TLS          TLSConfig     `koanf:"tls"`
-	AWS          AWSConfig     `koanf:"aws"`
+	// APIKey is an Elasticsearch API key (the base64 "encoded" value),
+	// sent as "Authorization: ApiKey <key>"; instead of username/password.
+	APIKey     secret.String `koanf:"api_key"`
+	APIKeyFile string        `koanf:"api_key_file"`
+	TLS        TLSConfig     `koanf:"tls"`
+	AWS        AWSConfig     `koanf:"aws"`
 
 	// BatchDocs and BatchBytes bound one bulk request; FlushInterval bounds
 	// how long a partial batch waits.
@@ -32,9 +36,20 @@ type Config struct {
 	Reindex bool `koanf:"reindex"`
 
 	Template TemplateConfig `koanf:"template"`
-	// RetentionDays is the ISM delete age; 0 disables the retention policy.
+	// RetentionDays: a monthly index is deleted once its month ended this
+	// many days ago; 0 keeps everything.
 	RetentionDays int `koanf:"retention_days"`
+	// RetentionBy is RetentionByAgent (the agent deletes old indices) or
+	// RetentionByCluster (setup installs an ISM or ILM policy where the
+	// cluster has the plugin; elsewhere the agent still deletes them).
+	RetentionBy string `koanf:"retention_by"`
 }
+
+// Values of Config.RetentionBy.
+const (
+	RetentionByAgent   = "agent"
+	RetentionByCluster = "cluster"
+)
 
 // TLSConfig configures server verification and client certificates.
 type TLSConfig struct {
@@ -77,6 +92,7 @@ func DefaultConfig() Config {
 		Template:      TemplateConfig{Shards: 1, Replicas: 1, RefreshInterval: "30s"},
 		AWS:           AWSConfig{Service: "es"},
 		RetentionDays: 400,
+		RetentionBy:   RetentionByAgent,
 	}
 }
 
@@ -93,6 +109,12 @@ func (c Config) Validate() error {
 	}
 	if c.Password.IsSet() && c.PasswordFile != "" {
 		errs = append(errs, errors.New("output.opensearch: set password or password_file, not both"))
+	}
+	if c.APIKey.IsSet() && c.APIKeyFile != "" {
+		errs = append(errs, errors.New("output.opensearch: set api_key or api_key_file, not both"))
+	}
+	if (c.APIKey.IsSet() || c.APIKeyFile != "") && (c.Username != "" || c.AWS.SigV4) {
+		errs = append(errs, errors.New("output.opensearch: an API key replaces username/password and SigV4; set one way to authenticate"))
 	}
 	if c.BatchDocs <= 0 {
 		errs = append(errs, fmt.Errorf("output.opensearch.batch_docs: must be positive, got %d", c.BatchDocs))
@@ -111,6 +133,9 @@ func (c Config) Validate() error {
 	}
 	if c.RetentionDays < 0 {
 		errs = append(errs, fmt.Errorf("output.opensearch.retention_days: must not be negative, got %d", c.RetentionDays))
+	}
+	if c.RetentionBy != RetentionByAgent && c.RetentionBy != RetentionByCluster {
+		errs = append(errs, fmt.Errorf("output.opensearch.retention_by: %q is neither agent nor cluster", c.RetentionBy))
 	}
 	if c.AWS.SigV4 && c.AWS.Region == "" {
 		errs = append(errs, errors.New("output.opensearch.aws.region: required when sigv4 is on"))

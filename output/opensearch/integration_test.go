@@ -24,7 +24,11 @@ func newRealOutput(t *testing.T, base, prefix string) *Output {
 }
 
 func TestIntegrationWriteTwiceSameCount(t *testing.T) {
-	base := testcluster.URL(t)
+	testcluster.Run(t, testIntegrationWriteTwiceSameCount)
+}
+
+func testIntegrationWriteTwiceSameCount(t *testing.T, c testcluster.Cluster) {
+	base := c.URL
 	prefix := testcluster.Prefix(t, base)
 	o := newRealOutput(t, base, prefix)
 	ds, _ := aggDocs(t, prefix, 1500)
@@ -46,7 +50,11 @@ func TestIntegrationWriteTwiceSameCount(t *testing.T) {
 }
 
 func TestIntegrationTemplatesAndLiveMapping(t *testing.T) {
-	base := testcluster.URL(t)
+	testcluster.Run(t, testIntegrationTemplatesAndLiveMapping)
+}
+
+func testIntegrationTemplatesAndLiveMapping(t *testing.T, c testcluster.Cluster) {
+	base := c.URL
 	prefix := testcluster.Prefix(t, base)
 	o := newRealOutput(t, base, prefix)
 	ds, ads := aggDocs(t, prefix, 10)
@@ -91,8 +99,10 @@ func TestIntegrationTemplatesAndLiveMapping(t *testing.T) {
 	}
 }
 
-func TestIntegrationAggregations(t *testing.T) {
-	base := testcluster.URL(t)
+func TestIntegrationAggregations(t *testing.T) { testcluster.Run(t, testIntegrationAggregations) }
+
+func testIntegrationAggregations(t *testing.T, c testcluster.Cluster) {
+	base := c.URL
 	prefix := testcluster.Prefix(t, base)
 	o := newRealOutput(t, base, prefix)
 	ds, ads := aggDocs(t, prefix, 200)
@@ -138,7 +148,11 @@ func TestIntegrationAggregations(t *testing.T) {
 }
 
 func TestIntegrationRejectedDocumentReported(t *testing.T) {
-	base := testcluster.URL(t)
+	testcluster.Run(t, testIntegrationRejectedDocumentReported)
+}
+
+func testIntegrationRejectedDocumentReported(t *testing.T, c testcluster.Cluster) {
+	base := c.URL
 	prefix := testcluster.Prefix(t, base)
 	o := newRealOutput(t, base, prefix)
 	ds, ads := aggDocs(t, prefix, 20)
@@ -159,7 +173,9 @@ func TestIntegrationRejectedDocumentReported(t *testing.T) {
 	for _, f := range res.Failed {
 		byID[f.ID] = f.Reason
 	}
-	if r := byID[ds[3].ID]; !strings.Contains(r, "HTTP 400: mapper_parsing_exception") || !strings.Contains(r, "source.ip") {
+	// Elasticsearch 8+ names the same refusal document_parsing_exception.
+	wantType := map[string]string{testcluster.OpenSearch: "mapper_parsing_exception", testcluster.Elasticsearch: "document_parsing_exception"}[c.Engine]
+	if r := byID[ds[3].ID]; !strings.Contains(r, "HTTP 400: "+wantType) || !strings.Contains(r, "source.ip") {
 		t.Errorf("reason for the bad ip: %q", r)
 	}
 	if r := byID[ds[7].ID]; !strings.Contains(r, "strict_dynamic_mapping_exception") || !strings.Contains(r, "surprise") {

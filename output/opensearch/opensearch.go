@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
-	"net/http"
 	"sync"
 	"sync/atomic"
 
@@ -53,6 +52,8 @@ type Output struct {
 
 	tmplMu sync.Mutex
 	tmplOK bool
+
+	engine engineState
 }
 
 var _ output.Output = (*Output)(nil)
@@ -80,6 +81,11 @@ func New(ctx context.Context, cfg Config, prefix string, logger *slog.Logger, re
 		client.Close()
 		return nil, err
 	}
+	info, err := newEngineMetric(reg)
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
 	o := &Output{
 		cfg:     cfg,
 		prefix:  prefix,
@@ -87,6 +93,7 @@ func New(ctx context.Context, cfg Config, prefix string, logger *slog.Logger, re
 		logger:  logger.With("component", "opensearch"),
 		client:  client,
 		metrics: m,
+		engine:  engineState{info: info},
 		items:   make(chan *item, 256),
 		batches: make(chan *batch),
 		box:     newRetryBox(),
@@ -189,23 +196,6 @@ func (o *Output) handOver(ctx context.Context, it *item) error {
 	case <-o.quit:
 		return ErrClosed
 	}
-}
-
-// Ready says why writes do not go through: documents waiting to be sent
-// again after a transient fault (a write block, 429s, 5xx), or a cluster
-// that does not answer.
-func (o *Output) Ready(ctx context.Context) error {
-	if err := o.faults.notReady(); err != nil {
-		return err
-	}
-	res, err := o.do(ctx, http.MethodGet, "/", nil)
-	if err != nil {
-		return fmt.Errorf("opensearch not reachable: %w", err)
-	}
-	if res.status != http.StatusOK {
-		return fmt.Errorf("opensearch not ready: %s", res.errorText())
-	}
-	return nil
 }
 
 // Close stops taking documents, sends what is queued and waits for the

@@ -11,18 +11,16 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/output"
 )
 
-// ownNode starts a node of the test's own (internal/testcluster.OwnNode):
-// its own port and state directory, never the shared node's, so that
-// stopping it cannot disturb tests of other packages using OPENSEARCH_URL.
-func ownNode(t *testing.T) (string, func(cmd string) string) {
-	return testcluster.OwnNode(t)
-}
-
 // TestIntegrationNodeRestartMidWrite stops the node while a large Write is
 // under way and starts it again: every document must end up indexed exactly
 // once, and Write must not report success while the node is down.
 func TestIntegrationNodeRestartMidWrite(t *testing.T) {
-	base, script := ownNode(t)
+	testcluster.Run(t, testNodeRestartMidWrite)
+}
+
+// testNodeRestartMidWrite runs on a node of its own of c's engine and version.
+func testNodeRestartMidWrite(t *testing.T, c testcluster.Cluster) {
+	base, script := testcluster.OwnNodeOf(t, c)
 	prefix := "restart"
 	const n = 15000
 	ds, _ := aggDocs(t, prefix, n)

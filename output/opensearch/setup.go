@@ -14,12 +14,16 @@ import (
 // SetupReport says what Setup installed.
 type SetupReport struct {
 	Templates []string // index templates written
-	// Policy is the ISM policy id written, "" when none was.
+	// Policy is the ISM or ILM policy id written, "" when none was.
 	Policy string
-	// PolicyIndices counts existing indices the policy was attached to.
+	// PolicyKind is "ISM" or "ILM" when Policy is set.
+	PolicyKind string
+	// PolicyIndices counts existing indices the ISM policy was attached to.
 	PolicyIndices int
 	// PolicySkipped says why no policy was written, "" when one was.
 	PolicySkipped string
+	// AgentManaged says dmarc-agent itself deletes old indices.
+	AgentManaged bool
 }
 
 // Lines renders the report for a terminal.
@@ -28,27 +32,54 @@ func (r SetupReport) Lines() []string {
 	for _, t := range r.Templates {
 		out = append(out, "index template "+t+": installed")
 	}
-	if r.Policy != "" {
-		out = append(out, fmt.Sprintf("retention policy %s: installed (attached to %d existing indices)", r.Policy, r.PolicyIndices))
-	} else {
+	switch {
+	case r.Policy != "" && r.PolicyKind == "ILM":
+		out = append(out, fmt.Sprintf("retention policy %s (ILM): installed (new and existing indices follow it)", r.Policy))
+	case r.Policy != "":
+		out = append(out, fmt.Sprintf("retention policy %s (ISM): installed (attached to %d existing indices)", r.Policy, r.PolicyIndices))
+	case r.AgentManaged:
+		out = append(out, "retention: "+r.PolicySkipped)
+	default:
 		out = append(out, "retention policy: skipped ("+r.PolicySkipped+")")
 	}
 	return out
 }
 
 func (o *Output) settings() mapping.TemplateSettings {
+	o.engine.mu.Lock()
+	defer o.engine.mu.Unlock()
 	return mapping.TemplateSettings{
 		Shards:          o.cfg.Template.Shards,
 		Replicas:        o.cfg.Template.Replicas,
 		RefreshInterval: o.cfg.Template.RefreshInterval,
+		LifecyclePolicy: o.engine.ilmPolicy,
 	}
 }
 
-// Setup installs (or overwrites) the index template of every kind and, when
-// the Index State Management plugin is present and retention_days > 0, the
-// retention policy. Safe to run again.
+// Setup installs (or overwrites) the index template of every kind and the
+// retention set-up: with retention_by cluster and the Index State
+// Management (OpenSearch) or Index Lifecycle Management (Elasticsearch)
+// plugin present, a policy; otherwise nothing, as the agent deletes old
+// indices itself. Safe to run again.
 func (o *Output) Setup(ctx context.Context) (SetupReport, error) {
 	var rep SetupReport
+	// say once which engine this is; a cluster that will not tell can
+	// still take the templates
+	if _, err := o.Engine(ctx); err != nil {
+		o.logger.Warn("cannot tell which engine the cluster runs", "err", err)
+	}
+	plugin := ""
+	if o.cfg.RetentionDays > 0 && o.cfg.RetentionBy == RetentionByCluster {
+		var err error
+		if plugin, err = o.RetentionPlugin(ctx); err != nil {
+			return rep, err
+		}
+	}
+	if plugin == "ILM" {
+		if err := o.useILM(ctx); err != nil {
+			return rep, err
+		}
+	}
 	for _, kind := range mapping.Kinds() {
 		name, err := o.putTemplate(ctx, kind)
 		if err != nil {
@@ -65,25 +96,69 @@ func (o *Output) Setup(ctx context.Context) (SetupReport, error) {
 	o.tmplOK = true
 	o.tmplMu.Unlock()
 
-	if o.cfg.RetentionDays == 0 {
-		rep.PolicySkipped = "output.opensearch.retention_days is 0"
-		return rep, nil
+	switch plugin {
+	case "ISM":
+		n, err := o.putPolicy(ctx)
+		if err != nil {
+			return rep, err
+		}
+		rep.Policy, rep.PolicyKind, rep.PolicyIndices = mapping.PolicyID(o.prefix), "ISM", n
+	case "ILM":
+		if err := o.attachILMPolicy(ctx); err != nil {
+			return rep, err
+		}
+		rep.Policy, rep.PolicyKind = mapping.PolicyID(o.prefix), "ILM"
+	default:
+		if o.cfg.RetentionDays == 0 {
+			rep.PolicySkipped = "output.opensearch.retention_days is 0"
+			return rep, nil
+		}
+		rep.AgentManaged = true
+		rep.PolicySkipped = fmt.Sprintf("managed by dmarc-agent: indices whose month ended %d days ago are deleted daily by `dmarc-agent run`, or by `dmarc-agent retention`", o.cfg.RetentionDays)
+		if o.cfg.RetentionBy == RetentionByCluster {
+			rep.PolicySkipped = "the cluster has neither ISM nor ILM; " + rep.PolicySkipped
+		}
+	}
+	return rep, nil
+}
+
+// RetentionPlugin returns "ISM" when the cluster is OpenSearch with the
+// Index State Management plugin, "ILM" when it is Elasticsearch with Index
+// Lifecycle Management, and "" otherwise.
+func (o *Output) RetentionPlugin(ctx context.Context) (string, error) {
+	e, err := o.Engine(ctx)
+	if err != nil {
+		return "", err
+	}
+	if e.Name == EngineElasticsearch {
+		has, err := o.hasILM(ctx)
+		if err != nil || !has {
+			return "", err
+		}
+		return "ILM", nil
 	}
 	has, err := o.hasISM(ctx)
+	if err != nil || !has {
+		return "", err
+	}
+	return "ISM", nil
+}
+
+// AgentRetention reports whether the agent itself must delete old indices:
+// retention_days is set, and either retention_by is agent or the cluster
+// has no ISM/ILM plugin to do it.
+func (o *Output) AgentRetention(ctx context.Context) (bool, error) {
+	if o.cfg.RetentionDays == 0 {
+		return false, nil
+	}
+	if o.cfg.RetentionBy != RetentionByCluster {
+		return true, nil
+	}
+	p, err := o.RetentionPlugin(ctx)
 	if err != nil {
-		return rep, err
+		return false, err
 	}
-	if !has {
-		rep.PolicySkipped = "the Index State Management plugin is not installed on the cluster; delete old indices yourself"
-		o.logger.Warn("retention policy skipped: Index State Management plugin not found")
-		return rep, nil
-	}
-	n, err := o.putPolicy(ctx)
-	if err != nil {
-		return rep, err
-	}
-	rep.Policy, rep.PolicyIndices = mapping.PolicyID(o.prefix), n
-	return rep, nil
+	return p == "", nil
 }
 
 func (o *Output) putTemplate(ctx context.Context, kind mapping.Kind) (string, error) {
@@ -118,6 +193,7 @@ func (o *Output) EnsureTemplates(ctx context.Context) error {
 		put     func(context.Context) (string, error)
 	}
 	var wants []want
+	ilmChecked := false
 	for _, kind := range mapping.Kinds() {
 		wants = append(wants, want{mapping.TemplateName(o.prefix, kind), mapping.TemplateVersion,
 			func(ctx context.Context) (string, error) { return o.putTemplate(ctx, kind) }})
@@ -143,6 +219,13 @@ func (o *Output) EnsureTemplates(ctx context.Context) error {
 		default:
 			return fmt.Errorf("checking index template %s: %s", w.name, res.errorText())
 		}
+		if !ilmChecked {
+			// templates must keep naming the ILM policy
+			ilmChecked = true
+			if err := o.prepareILM(ctx); err != nil {
+				return err
+			}
+		}
 		if _, err := w.put(ctx); err != nil {
 			return err
 		}
@@ -166,6 +249,78 @@ func templateVersion(body []byte) int {
 		return 0
 	}
 	return r.IndexTemplates[0].IndexTemplate.Meta.Version
+}
+
+// prepareILM, with retention_by cluster on a cluster with ILM, writes the
+// ILM policy and has the templates name it.
+func (o *Output) prepareILM(ctx context.Context) error {
+	if o.cfg.RetentionDays == 0 || o.cfg.RetentionBy != RetentionByCluster {
+		return nil
+	}
+	p, err := o.RetentionPlugin(ctx)
+	if err != nil || p != "ILM" {
+		return err
+	}
+	return o.useILM(ctx)
+}
+
+// useILM writes the ILM policy, then has the templates name it (the policy
+// must exist before a template names it).
+func (o *Output) useILM(ctx context.Context) error {
+	if err := o.putILMPolicy(ctx); err != nil {
+		return err
+	}
+	o.engine.mu.Lock()
+	o.engine.ilmPolicy = mapping.PolicyID(o.prefix)
+	o.engine.mu.Unlock()
+	return nil
+}
+
+// hasILM reports whether Index Lifecycle Management answers (the minimal
+// Elasticsearch distribution has none: no handler for the URI).
+func (o *Output) hasILM(ctx context.Context) (bool, error) {
+	res, err := o.do(ctx, http.MethodGet, "/_ilm/status", nil)
+	if err != nil {
+		return false, fmt.Errorf("probing ILM: %w", err)
+	}
+	return res.status == http.StatusOK, nil
+}
+
+// putILMPolicy creates or updates the ILM retention policy.
+func (o *Output) putILMPolicy(ctx context.Context) error {
+	id := mapping.PolicyID(o.prefix)
+	body, err := mapping.LifecyclePolicy(o.cfg.RetentionDays)
+	if err != nil {
+		return err
+	}
+	res, err := o.do(ctx, http.MethodPut, "/_ilm/policy/"+url.PathEscape(id), body)
+	if err != nil {
+		return fmt.Errorf("writing ILM policy %s: %w", id, err)
+	}
+	if res.status != http.StatusOK {
+		return fmt.Errorf("writing ILM policy %s: %s", id, res.errorText())
+	}
+	o.logger.Info("retention policy installed", "policy", id, "kind", "ILM", "days", o.cfg.RetentionDays)
+	return nil
+}
+
+// attachILMPolicy makes the existing indices follow the ILM policy (the
+// templates name it for new ones).
+func (o *Output) attachILMPolicy(ctx context.Context) error {
+	id := mapping.PolicyID(o.prefix)
+	var patterns []string
+	for _, k := range mapping.Kinds() {
+		patterns = append(patterns, mapping.IndexPattern(o.prefix, k))
+	}
+	body, _ := json.Marshal(map[string]any{"index": map[string]any{"lifecycle": map[string]string{"name": id}}})
+	res, err := o.do(ctx, http.MethodPut, "/"+strings.Join(patterns, ",")+"/_settings?allow_no_indices=true", body)
+	if err != nil {
+		return fmt.Errorf("attaching ILM policy %s: %w", id, err)
+	}
+	if res.status != http.StatusOK {
+		return fmt.Errorf("attaching ILM policy %s: %s", id, res.errorText())
+	}
+	return nil
 }
 
 // hasISM reports whether the Index State Management plugin answers.

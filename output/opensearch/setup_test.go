@@ -15,6 +15,7 @@ func TestSetupWithISM(t *testing.T) {
 	f.plugins = `[{"component":"opensearch-job-scheduler"},{"component":"opensearch-index-management"}]`
 	cfg := testConfig(f.srv.URL)
 	cfg.RetentionDays = 90
+	cfg.RetentionBy = RetentionByCluster
 	o := newTestOutput(t, cfg, nil)
 
 	for run := range 2 { // a second run must succeed too (updates in place)
@@ -22,7 +23,7 @@ func TestSetupWithISM(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
-		if rep.Policy != "dmarc-retention" || rep.PolicyIndices != 2 || rep.PolicySkipped != "" {
+		if rep.Policy != "dmarc-retention" || rep.PolicyKind != "ISM" || rep.PolicyIndices != 2 || rep.PolicySkipped != "" || rep.AgentManaged {
 			t.Errorf("run %d: report %+v", run, rep)
 		}
 		if !slices.Contains(rep.Templates, "dmarc-aggregate") {
@@ -67,8 +68,8 @@ func TestSetupWithISM(t *testing.T) {
 	if tmpl.Template.Settings.Index["refresh_interval"] != "1s" || tmpl.Template.Settings.Index["number_of_replicas"] != 0.0 {
 		t.Errorf("template settings %v", tmpl.Template.Settings.Index)
 	}
-	lines := strings.Join((SetupReport{Templates: []string{"dmarc-aggregate"}, Policy: "dmarc-retention", PolicyIndices: 2}).Lines(), "\n")
-	if lines != "index template dmarc-aggregate: installed\nretention policy dmarc-retention: installed (attached to 2 existing indices)" {
+	lines := strings.Join((SetupReport{Templates: []string{"dmarc-aggregate"}, Policy: "dmarc-retention", PolicyKind: "ISM", PolicyIndices: 2}).Lines(), "\n")
+	if lines != "index template dmarc-aggregate: installed\nretention policy dmarc-retention (ISM): installed (attached to 2 existing indices)" {
 		t.Errorf("Lines = %q", lines)
 	}
 }
@@ -76,30 +77,48 @@ func TestSetupWithISM(t *testing.T) {
 func TestSetupWithoutISM(t *testing.T) {
 	f := newFake(t)
 	f.plugins = `[]`
-	o := newTestOutput(t, testConfig(f.srv.URL), nil)
+	cfg := testConfig(f.srv.URL)
+	cfg.RetentionBy = RetentionByCluster
+	o := newTestOutput(t, cfg, nil)
 	rep, err := o.Setup(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Policy != "" || !strings.Contains(rep.PolicySkipped, "Index State Management plugin is not installed") {
-		t.Errorf("report %+v", rep)
+	want := "retention: the cluster has neither ISM nor ILM; managed by dmarc-agent: indices whose month ended 400 days ago are deleted daily by `dmarc-agent run`, or by `dmarc-agent retention`"
+	if rep.Policy != "" || !rep.AgentManaged || last(rep.Lines()) != want {
+		t.Errorf("report %+v, last line %q", rep, last(rep.Lines()))
 	}
 	if len(f.policies) != 0 {
 		t.Errorf("policy written without ISM")
 	}
+	if agent, err := o.AgentRetention(t.Context()); !agent || err != nil {
+		t.Errorf("AgentRetention = %v, %v; want true: the cluster cannot do it", agent, err)
+	}
 }
 
-func TestSetupProbesISMWhenCatPluginsForbidden(t *testing.T) {
+// By default the agent manages retention, even where ISM is installed.
+func TestSetupAgentRetentionByDefault(t *testing.T) {
 	f := newFake(t)
-	f.plugins = `not json: forbidden`
+	f.plugins = `[{"component":"opensearch-index-management"}]`
 	o := newTestOutput(t, testConfig(f.srv.URL), nil)
-	// the fake has no handler for GET /_plugins/_ism/policies: absent
 	rep, err := o.Setup(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Policy != "" || rep.PolicySkipped == "" {
-		t.Errorf("report %+v, want the policy skipped", rep)
+	want := "retention: managed by dmarc-agent: indices whose month ended 400 days ago are deleted daily by `dmarc-agent run`, or by `dmarc-agent retention`"
+	if rep.Policy != "" || !rep.AgentManaged || last(rep.Lines()) != want {
+		t.Errorf("report %+v, last line %q", rep, last(rep.Lines()))
+	}
+	if len(f.policies) != 0 {
+		t.Errorf("policy written although retention_by is agent")
+	}
+	for _, r := range f.requestLog() {
+		if strings.Contains(r, "_cat/plugins") || strings.Contains(r, "_ism") {
+			t.Errorf("asked %s although retention_by is agent", r)
+		}
+	}
+	if agent, err := o.AgentRetention(t.Context()); !agent || err != nil {
+		t.Errorf("AgentRetention = %v, %v; want true", agent, err)
 	}
 }
 
@@ -109,8 +128,11 @@ func TestSetupRetentionZero(t *testing.T) {
 	cfg.RetentionDays = 0
 	o := newTestOutput(t, cfg, nil)
 	rep, err := o.Setup(t.Context())
-	if err != nil || rep.PolicySkipped != "output.opensearch.retention_days is 0" {
+	if err != nil || rep.PolicySkipped != "output.opensearch.retention_days is 0" || rep.AgentManaged {
 		t.Fatalf("report %+v, %v", rep, err)
+	}
+	if agent, err := o.AgentRetention(t.Context()); agent || err != nil {
+		t.Errorf("AgentRetention = %v, %v; want false with retention_days 0", agent, err)
 	}
 }
 
