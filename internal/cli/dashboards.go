@@ -47,15 +47,9 @@ configuration error, 1 Dashboards could not be reached or refused.`, env)
 	tenant := fs.String("tenant", "", "security plugin tenant, e.g. global (dashboards.tenant)")
 	caFile := fs.String("ca-file", "", "PEM CA bundle to trust (dashboards.ca_file)")
 	overwrite := fs.Bool("overwrite", false, "replace saved objects that exist (dashboards.overwrite)")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if fs.NArg() > 0 {
-		return fs.usageError("unexpected argument %q", fs.Arg(0))
-	}
-	cfg, logger, ok := loadConfig(env, *cfgPath)
+	cfg, logger, code, ok := parseAndLoad(fs, env, args, cfgPath)
 	if !ok {
-		return ExitUsage
+		return code
 	}
 	dc := cfg.Dashboards
 	set := dashboardsFlagsSet(fs)
@@ -128,15 +122,9 @@ func dashboardsExport(env Env, args []string) int {
 Saved objects > Import. Index patterns follow index.prefix.`, env)
 	cfgPath := fs.String("config", "", "configuration `file`")
 	out := fs.String("out", "", "write the ndjson to this `file` instead of stdout")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if fs.NArg() > 0 {
-		return fs.usageError("unexpected argument %q", fs.Arg(0))
-	}
-	cfg, _, ok := loadConfig(env, *cfgPath)
+	cfg, _, code, ok := parseAndLoad(fs, env, args, cfgPath)
 	if !ok {
-		return ExitUsage
+		return code
 	}
 	bundle, err := dashboards.Bundle(cfg.Index.Prefix)
 	if err != nil {

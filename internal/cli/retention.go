@@ -24,22 +24,11 @@ be reached or refused a deletion.`, env)
 	cfgPath := fs.String("config", "", "configuration `file` (YAML)")
 	osURL := fs.String("opensearch", "", "OpenSearch or Elasticsearch `URL`s, comma-separated (overrides output.opensearch.urls)")
 	dryRun := fs.Bool("dry-run", false, "list the indices that would be deleted, delete nothing")
-	if code, ok := parseFlags(fs, args); !ok {
+	cfg, logger, code, ok := parseAndLoad(fs, env, args, cfgPath)
+	if !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return fs.usageError("unexpected argument %q", fs.Arg(0))
-	}
-	cfg, logger, ok := loadConfig(env, *cfgPath)
-	if !ok {
-		return ExitUsage
-	}
-	if err := applyOpenSearchFlag(&cfg, *osURL); err != nil {
-		fmt.Fprintf(env.Stderr, "dmarc-agent retention: %v\n", err)
-		return ExitUsage
-	}
-	if !cfg.Output.OpenSearch.Enabled() {
-		fmt.Fprintln(env.Stderr, "dmarc-agent retention: no cluster configured: set output.opensearch.urls, DMARC_AGENT_OUTPUT__OPENSEARCH__URLS or --opensearch URL")
+	if !requireCluster(env, &cfg, *osURL, "retention", "cluster") {
 		return ExitUsage
 	}
 	days := cfg.Output.OpenSearch.RetentionDays

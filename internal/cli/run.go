@@ -52,15 +52,9 @@ the log).`, env)
 	cfgPath := fs.String("config", "", "configuration `file` (YAML); DMARC_AGENT_* environment variables override it")
 	once := fs.Bool("once", false, "deliver what every source holds now, then exit")
 	osURL := fs.String("opensearch", "", "OpenSearch `URL`s, comma-separated (overrides output.opensearch.urls)")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if fs.NArg() > 0 {
-		return fs.usageError("unexpected argument %q", fs.Arg(0))
-	}
-	cfg, logger, ok := loadConfig(env, *cfgPath)
+	cfg, logger, code, ok := parseAndLoad(fs, env, args, cfgPath)
 	if !ok {
-		return ExitUsage
+		return code
 	}
 	if err := applyOpenSearchFlag(&cfg, *osURL); err != nil {
 		fmt.Fprintf(env.Stderr, "dmarc-agent run: --opensearch: %v\n", err)

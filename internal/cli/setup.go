@@ -24,22 +24,11 @@ Exit codes: 0 done, 2 usage or configuration error, 1 the cluster could not
 be reached or refused.`, env)
 	cfgPath := fs.String("config", "", "configuration `file` (YAML)")
 	osURL := fs.String("opensearch", "", "OpenSearch `URL`s, comma-separated (overrides output.opensearch.urls)")
-	if code, ok := parseFlags(fs, args); !ok {
+	cfg, logger, code, ok := parseAndLoad(fs, env, args, cfgPath)
+	if !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return fs.usageError("unexpected argument %q", fs.Arg(0))
-	}
-	cfg, logger, ok := loadConfig(env, *cfgPath)
-	if !ok {
-		return ExitUsage
-	}
-	if err := applyOpenSearchFlag(&cfg, *osURL); err != nil {
-		fmt.Fprintf(env.Stderr, "dmarc-agent setup: %v\n", err)
-		return ExitUsage
-	}
-	if !cfg.Output.OpenSearch.Enabled() {
-		fmt.Fprintln(env.Stderr, "dmarc-agent setup: no OpenSearch configured: set output.opensearch.urls, DMARC_AGENT_OUTPUT__OPENSEARCH__URLS or --opensearch URL")
+	if !requireCluster(env, &cfg, *osURL, "setup", "OpenSearch") {
 		return ExitUsage
 	}
 	// The report on stdout says what was installed or skipped; the output's
