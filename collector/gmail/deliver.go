@@ -27,20 +27,18 @@ type passRun struct {
 	reprocess bool
 	labels    *labeller
 
-	mu       sync.Mutex
-	pending  int
-	sending  bool
-	allAcked chan struct{}
-	retry    []string
-	counts   map[string]int
+	acks   *collector.PendingAcks // the messages sent and not yet acknowledged
+	mu     sync.Mutex
+	retry  []string
+	counts map[string]int
 }
 
 func newPass(s *Source, lab labelIDs, reprocess bool) *passRun {
 	return &passRun{
-		s: s, lab: lab, reprocess: reprocess, sending: true,
-		labels:   newLabeller(s.svc, s.cfg.User, s.cfg.AckFlushInterval, s.log),
-		allAcked: make(chan struct{}),
-		counts:   map[string]int{},
+		s: s, lab: lab, reprocess: reprocess,
+		labels: newLabeller(s.svc, s.cfg.User, s.cfg.AckFlushInterval, s.log),
+		acks:   collector.NewPendingAcks(),
+		counts: map[string]int{},
 	}
 }
 
@@ -52,15 +50,10 @@ func (p *passRun) run(ctx context.Context, out chan<- collector.Message, cands [
 	for i := 0; i < len(cands) && sendErr == nil; i += chunk {
 		sendErr = p.sendChunk(ctx, out, cands[i:min(i+chunk, len(cands))])
 	}
-	p.mu.Lock()
-	p.sending = false
-	if p.pending == 0 {
-		close(p.allAcked)
-	}
-	p.mu.Unlock()
+	p.acks.Close()
 	if ctx.Err() == nil {
 		select { // even after a failed chunk: label what was sent and delivered
-		case <-p.allAcked:
+		case <-p.acks.All():
 		case <-ctx.Done():
 		}
 	}
@@ -146,14 +139,12 @@ func (p *passRun) send(ctx context.Context, out chan<- collector.Message, m *gma
 			return err
 		},
 	}
-	p.mu.Lock()
-	p.pending++
-	p.mu.Unlock()
+	p.acks.Add()
 	select {
 	case out <- msg:
 		return nil
 	case <-ctx.Done():
-		p.done()
+		p.acks.Done()
 		return ctx.Err()
 	}
 }
@@ -161,7 +152,7 @@ func (p *passRun) send(ctx context.Context, out chan<- collector.Message, m *gma
 // ack records an outcome: labels for delivered and rejected mail, a retry
 // entry for a transient failure.
 func (p *passRun) ack(ctx context.Context, id string, hadFailed bool, o collector.Outcome) error {
-	defer p.done()
+	defer p.acks.Done()
 	cfg := p.s.cfg
 	switch {
 	case o.Delivered():
@@ -195,16 +186,6 @@ func (p *passRun) ack(ctx context.Context, id string, hadFailed bool, o collecto
 		p.s.log.Debug("gmail message not delivered; kept for retry", "id", id, "err", o.Err)
 		p.addRetry(id)
 		return nil
-	}
-}
-
-// done marks one sent message as acknowledged.
-func (p *passRun) done() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.pending--
-	if p.pending == 0 && !p.sending {
-		close(p.allAcked)
 	}
 }
 

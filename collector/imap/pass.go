@@ -58,7 +58,7 @@ func (s *Source) pass(ctx context.Context, out chan<- collector.Message, ss *ses
 	if err != nil {
 		return err
 	}
-	p := &passRun{s: s, ss: ss, sending: true, allAcked: make(chan struct{}), counts: map[string]int{}}
+	p := &passRun{s: s, ss: ss, waiting: collector.NewPendingAcks(), counts: map[string]int{}}
 	retry, err := p.run(ctx, out, uids)
 	if err != nil {
 		return err
@@ -122,12 +122,10 @@ type passRun struct {
 	s  *Source
 	ss *session
 
-	mu       sync.Mutex
-	pending  int
-	sending  bool
-	allAcked chan struct{}
-	retry    []imap.UID
-	counts   map[string]int
+	waiting *collector.PendingAcks // the messages sent and not yet acknowledged
+	mu      sync.Mutex
+	retry   []imap.UID
+	counts  map[string]int
 }
 
 // run sends every message, waits for every ack, flushes the acks and
@@ -138,15 +136,10 @@ func (p *passRun) run(ctx context.Context, out chan<- collector.Message, uids []
 	for i := 0; i < len(uids) && sendErr == nil; i += p.s.cfg.FetchBatch {
 		sendErr = p.sendBatch(ctx, out, uids[i:min(i+p.s.cfg.FetchBatch, len(uids))])
 	}
-	p.mu.Lock()
-	p.sending = false
-	if p.pending == 0 {
-		close(p.allAcked)
-	}
-	p.mu.Unlock()
+	p.waiting.Close()
 	if ctx.Err() == nil {
 		select { // even after a failed batch: ack what was sent and delivered
-		case <-p.allAcked:
+		case <-p.waiting.All():
 		case <-ctx.Done():
 		}
 	}
@@ -203,14 +196,12 @@ func (p *passRun) send(ctx context.Context, out chan<- collector.Message, m *ima
 			return err
 		},
 	}
-	p.mu.Lock()
-	p.pending++
-	p.mu.Unlock()
+	p.waiting.Add()
 	select {
 	case out <- msg:
 		return nil
 	case <-ctx.Done():
-		p.done()
+		p.waiting.Done()
 		return ctx.Err()
 	}
 }
@@ -218,7 +209,7 @@ func (p *passRun) send(ctx context.Context, out chan<- collector.Message, m *ima
 // ack records an outcome: the processed action for delivered mail, the
 // failed action for mail without a report, a retry entry otherwise.
 func (p *passRun) ack(uid imap.UID, o collector.Outcome) error {
-	defer p.done()
+	defer p.waiting.Done()
 	switch {
 	case o.Delivered():
 		p.count("delivered")
@@ -238,16 +229,6 @@ func (p *passRun) ack(uid imap.UID, o collector.Outcome) error {
 		p.retry = append(p.retry, uid)
 		p.mu.Unlock()
 		return nil
-	}
-}
-
-// done marks one sent message as acknowledged.
-func (p *passRun) done() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.pending--
-	if p.pending == 0 && !p.sending {
-		close(p.allAcked)
 	}
 }
 
