@@ -16,6 +16,14 @@ import (
 // failed together spread out and no wait exceeds limit. initial <= 0 means
 // 500 ms; limit < initial means initial.
 func Backoff(initial, limit time.Duration, n int) time.Duration {
+	d := Interval(initial, limit, n)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// Interval is Backoff's wait before retry n without the jitter: initial
+// doubled n times (n <= 0: initial), capped at limit, with the same
+// defaults. It serves a loop that applies its own jitter.
+func Interval(initial, limit time.Duration, n int) time.Duration {
 	if initial <= 0 {
 		initial = 500 * time.Millisecond
 	}
@@ -24,8 +32,7 @@ func Backoff(initial, limit time.Duration, n int) time.Duration {
 	for i := 0; i < n && d < limit; i++ {
 		d *= 2
 	}
-	d = min(d, limit)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return min(d, limit)
 }
 
 // After reads a Retry-After header: delay-seconds or an HTTP date (a date

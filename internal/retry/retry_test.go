@@ -26,6 +26,28 @@ func TestBackoffBounds(t *testing.T) {
 	}
 }
 
+// Interval is the unjittered wait: doubled n times, capped, defaulted.
+func TestInterval(t *testing.T) {
+	for _, tc := range []struct {
+		initial, limit time.Duration
+		n              int
+		want           time.Duration
+	}{
+		{time.Second, 8 * time.Second, -1, time.Second},
+		{time.Second, 8 * time.Second, 0, time.Second},
+		{time.Second, 8 * time.Second, 2, 4 * time.Second},
+		{time.Second, 8 * time.Second, 3, 8 * time.Second},
+		{time.Second, 8 * time.Second, 70, 8 * time.Second},
+		{0, 0, 0, 500 * time.Millisecond},
+		{0, 3 * time.Second, 2, 2 * time.Second},
+		{time.Second, time.Millisecond, 5, time.Second},
+	} {
+		if got := Interval(tc.initial, tc.limit, tc.n); got != tc.want {
+			t.Errorf("Interval(%s, %s, %d) = %s, want %s", tc.initial, tc.limit, tc.n, got, tc.want)
+		}
+	}
+}
+
 // The jitter spreads waits over the whole upper half, not one value.
 func TestBackoffJitters(t *testing.T) {
 	seen := map[time.Duration]bool{}

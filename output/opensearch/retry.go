@@ -5,23 +5,19 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/retry"
 )
 
 // backoffWait is jittered exponential backoff: after stalls attempts in a
 // row that wrote nothing, the wait is d·jitter with d = initial·2^(stalls-1)
 // capped at max (d = initial when stalls is 0), and jitter drawn from
-// [0.5, 1.5) by newJitter.
+// [0.5, 1.5) by newJitter. The exponent is retry.Interval's; the jitter is
+// this output's own: one factor drawn per attempt and shared by all its
+// documents, so that those at the same level come back together and merge
+// (retry.Backoff draws per call, within [d/2, d]).
 func backoffWait(c RetryConfig, stalls int, jitter float64) time.Duration {
-	initial, ceiling := c.InitialInterval, c.MaxInterval
-	if initial <= 0 {
-		initial = 500 * time.Millisecond
-	}
-	ceiling = max(ceiling, initial)
-	d := initial
-	for i := 1; i < stalls && d < ceiling; i++ {
-		d *= 2
-	}
-	d = min(d, ceiling)
+	d := retry.Interval(c.InitialInterval, c.MaxInterval, stalls-1)
 	return time.Duration(float64(d) * jitter)
 }
 
