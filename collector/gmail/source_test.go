@@ -15,6 +15,7 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail"
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailtest"
+	"github.com/dmarc-agent/dmarc-agent/internal/testreport"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -52,7 +53,7 @@ func TestFirstRunThenHistory(t *testing.T) {
 	// New mail arrives: two reports, one selected without report, one
 	// outside, and one report mail without a Message-ID.
 	fx2 := fill(f, 2, "b", day.Add(24*time.Hour))
-	noID := f.Add(box, gmailtest.Msg{Raw: mailWith("Report domain: example.com no-id", "", "x.xml.gz", gz(aggregateXML("b-noid")))})
+	noID := f.Add(box, gmailtest.Msg{Raw: mailWith("Report domain: example.com no-id", "", "x.xml.gz", gz(testreport.AggregateXML("b-noid")))})
 	fx2.reports = append(fx2.reports, "b-noid")
 	fx2.byReport["b-noid"] = noID
 	gets := f.Calls("users.messages.get")

@@ -20,6 +20,7 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/collector/imap"
 	"github.com/dmarc-agent/dmarc-agent/internal/secret"
+	"github.com/dmarc-agent/dmarc-agent/internal/testreport"
 )
 
 // consumer plays the pipeline without an output: a message holding
@@ -303,7 +304,7 @@ dmarc_agent_imap_full_syncs_total 1
 func TestLargeMessageSpooled(t *testing.T) {
 	d := server(t)
 	box := d.mailbox(t)
-	big := attachmentMail("Report domain: big", "big.xml", "text/xml", bytes.Repeat(aggregateXML("big-1"), 40))
+	big := attachmentMail("Report domain: big", "big.xml", "text/xml", bytes.Repeat(testreport.AggregateXML("big-1"), 40))
 	appendAll(t, d.client(t), box, [][]byte{big})
 	cfg := baseConfig(t, d, box)
 	cfg.MaxMemoryBytes = 4096

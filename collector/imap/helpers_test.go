@@ -24,6 +24,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/dmarc-agent/dmarc-agent/internal/cli"
+	"github.com/dmarc-agent/dmarc-agent/internal/testreport"
 	"github.com/dmarc-agent/dmarc-agent/tools/corpus/gen"
 )
 
@@ -159,32 +160,9 @@ func has(flags []imap.Flag, f string) bool {
 	return false
 }
 
-// aggregateXML is a one-record aggregate report: one document.
-func aggregateXML(reportID string) []byte {
-	return []byte(`<?xml version="1.0" encoding="UTF-8"?>
-<feedback>
-  <version>1.0</version>
-  <report_metadata>
-    <org_name>google.com</org_name>
-    <email>noreply-dmarc-support@google.com</email>
-    <report_id>` + reportID + `</report_id>
-    <date_range><begin>1700006400</begin><end>1700092799</end></date_range>
-  </report_metadata>
-  <policy_published><domain>example.com</domain><adkim>r</adkim><aspf>r</aspf><p>none</p><sp>none</sp><pct>100</pct></policy_published>
-  <record>
-    <row><source_ip>192.0.2.10</source_ip><count>3</count>
-      <policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>pass</spf></policy_evaluated></row>
-    <identifiers><header_from>example.com</header_from></identifiers>
-    <auth_results><dkim><domain>example.com</domain><selector>s1</selector><result>pass</result></dkim>
-      <spf><domain>example.com</domain><result>pass</result></spf></auth_results>
-  </record>
-</feedback>
-`)
-}
-
 // reportMail is a one-document report mail with a gzipped attachment.
 func reportMail(reportID string) []byte {
-	return attachmentMail("Report domain: example.com Report-ID: "+reportID, "google.com!example.com!1700006400!1700092799!"+reportID+".xml.gz", "application/gzip", gzBytes(aggregateXML(reportID)))
+	return attachmentMail("Report domain: example.com Report-ID: "+reportID, "google.com!example.com!1700006400!1700092799!"+reportID+".xml.gz", "application/gzip", gzBytes(testreport.AggregateXML(reportID)))
 }
 
 func gzBytes(b []byte) []byte {
