@@ -3,13 +3,14 @@ package opensearch
 import (
 	"bytes"
 	"context"
-	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 )

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // Engine names what the output writes to.
@@ -34,15 +35,11 @@ type engineState struct {
 	ilmPolicy string
 }
 
-func newEngineMetric(reg prometheus.Registerer) (*prometheus.GaugeVec, error) {
-	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+func newEngineMetric(reg prometheus.Registerer) *prometheus.GaugeVec {
+	return promauto.With(reg).NewGaugeVec(prometheus.GaugeOpts{
 		Name: "dmarc_agent_output_engine_info",
 		Help: "The search engine and version the output writes to (1 once detected).",
 	}, []string{"engine", "version"})
-	if reg == nil {
-		return g, nil
-	}
-	return register(reg, g)
 }
 
 // Engine returns the cluster's engine and version. The first success is

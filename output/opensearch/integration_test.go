@@ -2,12 +2,13 @@ package opensearch
 
 import (
 	"encoding/json"
-	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 )

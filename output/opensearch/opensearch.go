@@ -76,16 +76,8 @@ func New(ctx context.Context, cfg Config, prefix string, logger *slog.Logger, re
 	if err != nil {
 		return nil, err
 	}
-	m, err := newMetrics(reg)
-	if err != nil {
-		client.Close()
-		return nil, err
-	}
-	info, err := newEngineMetric(reg)
-	if err != nil {
-		client.Close()
-		return nil, err
-	}
+	m := newMetrics(reg)
+	info := newEngineMetric(reg)
 	o := &Output{
 		cfg:     cfg,
 		prefix:  prefix,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/output"
@@ -42,10 +43,10 @@ func TestWriteTwiceCountsDuplicates(t *testing.T) {
 			}
 		}
 	}
-	if got := counterValue(t, reg, "dmarc_agent_opensearch_documents_total", map[string]string{"result": "duplicate"}); got != 25 {
+	if got := testutil.ToFloat64(o.metrics.docs.WithLabelValues("duplicate")); got != 25 {
 		t.Errorf("duplicate counter = %v, want 25", got)
 	}
-	if got := counterValue(t, reg, "dmarc_agent_opensearch_documents_total", map[string]string{"result": "indexed"}); got != 25 {
+	if got := testutil.ToFloat64(o.metrics.docs.WithLabelValues("indexed")); got != 25 {
 		t.Errorf("indexed counter = %v, want 25", got)
 	}
 }
@@ -116,7 +117,7 @@ func TestPartial429RetriesOnlyRefusedItems(t *testing.T) {
 	if want := []string{"id-1", "id-2", "id-4", "id-5", "id-7", "id-8"}; !slices.Equal(ids, want) {
 		t.Errorf("retried ids %v, want %v", ids, want)
 	}
-	if got := counterValue(t, reg, "dmarc_agent_opensearch_bulk_retries_total", nil); got != 1 {
+	if got := testutil.ToFloat64(o.metrics.retries); got != 1 {
 		t.Errorf("retries = %v, want 1", got)
 	}
 }
@@ -157,7 +158,7 @@ func TestWholeRequestFaultsRetried(t *testing.T) {
 			if got := len(f.bulkRequests()); got != 3 {
 				t.Errorf("%d bulk requests, want 3", got)
 			}
-			if got := counterValue(t, reg, "dmarc_agent_opensearch_bulk_requests_total", map[string]string{"status": tc.label}); got != tc.count {
+			if got := testutil.ToFloat64(o.metrics.requests.WithLabelValues(tc.label)); got != tc.count {
 				t.Errorf("requests{status=%s} = %v, want %v", tc.label, got, tc.count)
 			}
 		})
@@ -216,10 +217,10 @@ func TestMappingErrorReportedOthersIndexed(t *testing.T) {
 		entry.Document != `{"source":{"ip":"not-an-ip"}}` || entry.Timestamp == "" {
 		t.Errorf("dead-letter entry %+v", entry)
 	}
-	if got := counterValue(t, reg, "dmarc_agent_opensearch_documents_total", map[string]string{"result": "failed"}); got != 1 {
+	if got := testutil.ToFloat64(o.metrics.docs.WithLabelValues("failed")); got != 1 {
 		t.Errorf("failed counter = %v, want 1", got)
 	}
-	if got := counterValue(t, reg, "dmarc_agent_opensearch_documents_total", map[string]string{"result": "indexed"}); got != 3 {
+	if got := testutil.ToFloat64(o.metrics.docs.WithLabelValues("indexed")); got != 3 {
 		t.Errorf("indexed counter = %v, want 3 (dead-letter entries are not counted as indexed)", got)
 	}
 }
@@ -338,10 +339,10 @@ func TestWriteBlockIsRetriedUntilLifted(t *testing.T) {
 	if err := o.Ready(t.Context()); err != nil {
 		t.Errorf("Ready after the block = %v", err)
 	}
-	if got := counterValue(t, reg, "dmarc_agent_opensearch_documents_retried_total", map[string]string{"reason": "blocked"}); got < 50 {
+	if got := testutil.ToFloat64(o.metrics.retried.WithLabelValues("blocked")); got < 50 {
 		t.Errorf("retried{blocked} = %v, want at least 50", got)
 	}
-	if got := counterValue(t, reg, "dmarc_agent_opensearch_documents_total", map[string]string{"result": "failed"}); got != 0 {
+	if got := testutil.ToFloat64(o.metrics.docs.WithLabelValues("failed")); got != 0 {
 		t.Errorf("failed = %v; a blocked document is not refused", got)
 	}
 	if f.docCount() != 50 {
@@ -392,7 +393,7 @@ func TestGiveUpAfterMaxElapsed(t *testing.T) {
 	if n := len(f.bulkRequests()); n < 3 {
 		t.Errorf("only %d attempts before giving up", n)
 	}
-	if got := counterValue(t, reg, "dmarc_agent_opensearch_documents_total", map[string]string{"result": "abandoned"}); got != 3 {
+	if got := testutil.ToFloat64(o.metrics.docs.WithLabelValues("abandoned")); got != 3 {
 		t.Errorf("abandoned = %v, want 3", got)
 	}
 }

@@ -2,11 +2,13 @@ package opensearch
 
 import (
 	"context"
-	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
 	"testing"
 	"time"
 
+	"github.com/dmarc-agent/dmarc-agent/internal/testcluster"
+
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/dmarc-agent/dmarc-agent/output"
 )
@@ -58,7 +60,7 @@ func testNodeRestartMidWrite(t *testing.T, c testcluster.Cluster) {
 
 	// wait until part of the first third is acknowledged
 	deadline := time.Now().Add(2 * time.Minute)
-	for counterValue(t, reg, "dmarc_agent_opensearch_documents_total", map[string]string{"result": "indexed"}) < n/6 {
+	for testutil.ToFloat64(o.metrics.docs.WithLabelValues("indexed")) < n/6 {
 		if time.Now().After(deadline) {
 			t.Fatal("no progress before the restart")
 		}
@@ -96,5 +98,5 @@ func testNodeRestartMidWrite(t *testing.T, c testcluster.Cluster) {
 		t.Fatalf("_count = %d, want %d (each document exactly once)", got, n)
 	}
 	t.Logf("indexed %d, duplicates %d (sent again after an unanswered request), retries %v",
-		r.res.Indexed, r.res.Duplicates, counterValue(t, reg, "dmarc_agent_opensearch_bulk_retries_total", nil))
+		r.res.Indexed, r.res.Duplicates, testutil.ToFloat64(o.metrics.retries))
 }
