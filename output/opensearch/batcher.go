@@ -73,7 +73,8 @@ func (o *Output) batchLoop() {
 			return
 		}
 		b := p.byIndex[it.doc.Index]
-		if b != nil && b.bytes+it.size > o.cfg.BatchBytes {
+		limit := o.batchBytes()
+		if b != nil && b.bytes+it.size > limit {
 			send(b)
 			b = nil
 		}
@@ -84,7 +85,7 @@ func (o *Output) batchLoop() {
 			b = p.start(it.doc.Index, min(o.cfg.BatchDocs, 1024))
 		}
 		p.add(b, it)
-		if len(b.items) >= o.cfg.BatchDocs || b.bytes >= o.cfg.BatchBytes {
+		if len(b.items) >= o.cfg.BatchDocs || b.bytes >= limit {
 			send(b)
 		}
 		for len(p.order) > 0 && (p.docs > pendingFactor*o.cfg.BatchDocs || p.bytes > pendingFactor*o.cfg.BatchBytes) {

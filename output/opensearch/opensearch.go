@@ -40,6 +40,10 @@ type Output struct {
 
 	faults    faults
 	retryingN atomic.Int64 // documents waiting to be sent again
+	// bodyCap is the largest bulk body the cluster (or a proxy before it)
+	// has not refused as too large since a 413; 0 until one. It lowers
+	// batch_bytes for every later request.
+	bodyCap atomic.Int64
 
 	mu        sync.RWMutex // held for reading while a Write hands over a document
 	closed    bool

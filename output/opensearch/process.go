@@ -146,6 +146,9 @@ func (o *Output) attempt(items []*item) (retry []*item, label string, err error)
 		return items, "no_answer", err
 	}
 	o.metrics.requests.WithLabelValues(strconv.Itoa(res.status)).Inc()
+	if res.status == http.StatusRequestEntityTooLarge && len(items) > 1 {
+		return o.split(items, buf.Len())
+	}
 	if res.status < 200 || res.status > 299 {
 		switch oc, label := classify("", res.status, requestError(res.body)); oc {
 		case outRetry:
@@ -202,6 +205,52 @@ func (o *Output) attempt(items []*item) (retry []*item, label string, err error)
 		return retry, label, fmt.Errorf("%d of %d documents refused for now, e.g. %s", len(retry), len(items), first)
 	}
 	return nil, "", nil
+}
+
+// split answers a 413 (request entity too large, from the cluster's
+// http.max_content_length or a proxy's body limit such as nginx's 1 MiB
+// client_max_body_size): the documents are not at fault, the request's
+// size is. It lowers the body size of every later request below the
+// refused one and sends the items again at once, in two halves (each
+// split again on a further 413). Only a single document refused as too
+// large is given up on, and stays unacknowledged.
+func (o *Output) split(items []*item, refused int) (retry []*item, label string, err error) {
+	o.lowerBodyCap(refused / 2)
+	half := len(items) / 2
+	r1, l1, e1 := o.attempt(items[:half])
+	r2, l2, e2 := o.attempt(items[half:])
+	retry = append(append([]*item(nil), r1...), r2...) // r1 may alias items: copy
+	label, err = l1, e1
+	if err == nil {
+		label, err = l2, e2
+	}
+	return retry, label, err
+}
+
+// lowerBodyCap records that bulk bodies must stay below n bytes.
+func (o *Output) lowerBodyCap(n int) {
+	n = max(n, 1)
+	for {
+		cur := o.bodyCap.Load()
+		if cur != 0 && cur <= int64(n) {
+			return
+		}
+		if o.bodyCap.CompareAndSwap(cur, int64(n)) {
+			o.logger.Warn("the cluster (or a proxy before it) refused a bulk request as too large (HTTP 413); sending smaller requests from now on. "+
+				"Raise the limit (http.max_content_length, the proxy's body size limit) or lower output.opensearch.batch_bytes",
+				"refused_bytes", 2*n, "batch_bytes_now", n)
+			return
+		}
+	}
+}
+
+// batchBytes is the body size a batch is sent at: batch_bytes, or less
+// after a 413.
+func (o *Output) batchBytes() int {
+	if c := o.bodyCap.Load(); c > 0 && c < int64(o.cfg.BatchBytes) {
+		return int(c)
+	}
+	return o.cfg.BatchBytes
 }
 
 // actionFor is the bulk action of it: dead-letter entries are overwritten
