@@ -162,7 +162,7 @@ func (s *aggSink) flush(batch []builtDoc) error {
 		if s.sc.js, err = bd.doc.AppendJSON(s.sc.js[:0]); err != nil {
 			return fmt.Errorf("encoding document: %w", err)
 		}
-		if err := s.pr.spool.add(bd.index, bd.id, s.sc.js); err != nil {
+		if err := s.pr.spool.Add(bd.index, bd.id, s.sc.js); err != nil {
 			return err
 		}
 		s.res.Documents++

@@ -41,7 +41,7 @@ func (p *Pipeline) Deliver(ctx context.Context, pr *Prepared) Result {
 		}
 	default:
 		wctx := output.WithOrigin(ctx, output.Origin{Source: src, ID: pr.msg.ID})
-		out, err := p.d.Output.Write(wctx, pr.spool.docs())
+		out, err := p.d.Output.Write(wctx, pr.spool.Docs())
 		res.Output = out
 		if err != nil {
 			res.Outcome.Err = fmt.Errorf("writing documents of %s: %w", pr.msg.ID, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/internal/health"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/output"
+	"github.com/dmarc-agent/dmarc-agent/pipeline/spool"
 	"github.com/dmarc-agent/dmarc-agent/report/decode"
 	"github.com/dmarc-agent/dmarc-agent/report/failure"
 )
@@ -75,7 +76,7 @@ type Pipeline struct {
 	// cpu holds a token per message being parsed: at most Workers at once,
 	// however many messages are in flight.
 	cpu    chan struct{}
-	budget *memBudget
+	budget *spool.Budget
 	// rejectLevel is the level of the line logged per rejected message.
 	rejectLevel slog.Level
 }
@@ -89,7 +90,7 @@ func New(cfg Config, d Deps) *Pipeline {
 		d.TempDir = os.TempDir()
 	}
 	return &Pipeline{cfg: cfg, d: d, log: d.Logger.With("component", "pipeline"),
-		cpu: make(chan struct{}, cfg.EffectiveWorkers()), budget: newMemBudget(cfg.InFlightMemoryBytes), rejectLevel: slog.LevelWarn}
+		cpu: make(chan struct{}, cfg.EffectiveWorkers()), budget: spool.NewBudget(cfg.InFlightMemoryBytes), rejectLevel: slog.LevelWarn}
 }
 
 // WithRejectionsAt returns a pipeline that is p logging each rejected

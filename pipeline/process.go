@@ -14,6 +14,7 @@ import (
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
+	"github.com/dmarc-agent/dmarc-agent/pipeline/spool"
 	"github.com/dmarc-agent/dmarc-agent/report/decode"
 	"github.com/dmarc-agent/dmarc-agent/report/kind"
 )
@@ -26,7 +27,7 @@ const enrichBatch = 512
 // delivery. Deliver must be called exactly once.
 type Prepared struct {
 	msg      collector.Message
-	spool    *spool
+	spool    *spool.Spool
 	archives []pendingArchive
 	result   Result
 	err      error // transient: the message must be delivered again later
@@ -77,7 +78,7 @@ func (e internalError) Unwrap() error { return e.err }
 
 // Prepare decodes and parses every report of msg into the spool.
 func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared {
-	pr := &Prepared{msg: msg, spool: newSpool(p.cfg.SpoolMemoryBytes, p.d.TempDir, p.budget)}
+	pr := &Prepared{msg: msg, spool: spool.New(p.cfg.SpoolMemoryBytes, p.d.TempDir, p.budget)}
 	select {
 	case p.cpu <- struct{}{}:
 		defer func() { <-p.cpu }()
@@ -120,7 +121,7 @@ func (pr *Prepared) reject(name, reason, class string) {
 // part parses one payload. Bad input is recorded as a rejection and the walk
 // goes on; only our own failures (spool, context) stop it.
 func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) error {
-	m, err := pr.spool.mark()
+	m, err := pr.spool.Mark()
 	if err != nil {
 		return err
 	}
@@ -170,7 +171,7 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 		if !isPanic && (errors.As(err, &ie) || ctx.Err() != nil) {
 			return err
 		}
-		if rerr := pr.spool.rollback(m); rerr != nil {
+		if rerr := pr.spool.Rollback(m); rerr != nil {
 			return rerr
 		}
 		class := kind.Classify(err, "report")

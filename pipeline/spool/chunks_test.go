@@ -1,4 +1,4 @@
-package pipeline
+package spool
 
 import (
 	"bytes"
@@ -9,13 +9,13 @@ import (
 // TestSpoolChunks fills several memory chunks, rolls back across a chunk
 // boundary, and checks order, content and that memory stays under the limit.
 func TestSpoolChunks(t *testing.T) {
-	s := newSpool(8<<20, t.TempDir(), nil)
+	s := New(8<<20, t.TempDir(), nil)
 	defer s.Close()
 	body := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i%26)}, 5000+i) }
 	var want []string
 	add := func(i int, keep bool) {
 		t.Helper()
-		if err := s.add("dmarc-aggregate-2025.01", fmt.Sprintf("id-%05d", i), body(i)); err != nil {
+		if err := s.Add("dmarc-aggregate-2025.01", fmt.Sprintf("id-%05d", i), body(i)); err != nil {
 			t.Fatal(err)
 		}
 		if keep {
@@ -26,7 +26,7 @@ func TestSpoolChunks(t *testing.T) {
 		add(i, true)
 	}
 	chunksAtMark := len(s.chunks)
-	m, err := s.mark()
+	m, err := s.Mark()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestSpoolChunks(t *testing.T) {
 	if s.file != nil {
 		t.Fatal("spilled to a file under the limit")
 	}
-	if err := s.rollback(m); err != nil {
+	if err := s.Rollback(m); err != nil {
 		t.Fatal(err)
 	}
 	if len(s.chunks) != chunksAtMark {

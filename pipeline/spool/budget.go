@@ -1,26 +1,26 @@
-package pipeline
+package spool
 
 import "sync/atomic"
 
-// memBudget is memory shared by the spools of the messages in flight. It
+// Budget is memory shared by the spools of the messages in flight. It
 // never blocks: a spool that cannot take more spills to its file, so the
 // budget bounds memory without making one message wait for another.
-// A nil *memBudget is unlimited.
-type memBudget struct {
+// A nil *Budget is unlimited.
+type Budget struct {
 	limit int64
 	used  atomic.Int64
 }
 
-// newMemBudget returns a budget of limit bytes; nil (unlimited) when limit <= 0.
-func newMemBudget(limit int) *memBudget {
+// NewBudget returns a budget of limit bytes; nil (unlimited) when limit <= 0.
+func NewBudget(limit int) *Budget {
 	if limit <= 0 {
 		return nil
 	}
-	return &memBudget{limit: int64(limit)}
+	return &Budget{limit: int64(limit)}
 }
 
-// take reserves n bytes if they fit.
-func (b *memBudget) take(n int) bool {
+// Take reserves n bytes if they fit.
+func (b *Budget) Take(n int) bool {
 	if b == nil {
 		return true
 	}
@@ -35,15 +35,15 @@ func (b *memBudget) take(n int) bool {
 	}
 }
 
-// give returns n bytes taken before.
-func (b *memBudget) give(n int) {
+// Give returns n bytes taken before.
+func (b *Budget) Give(n int) {
 	if b != nil && n != 0 {
 		b.used.Add(-int64(n))
 	}
 }
 
 // Used is the memory reserved now.
-func (b *memBudget) Used() int64 {
+func (b *Budget) Used() int64 {
 	if b == nil {
 		return 0
 	}

@@ -1,4 +1,7 @@
-package pipeline
+// Package spool holds the encoded documents of a message in memory, within
+// a budget shared by every message in flight, and spills the rest to an
+// unlinked temporary file.
+package spool
 
 import (
 	"bufio"
@@ -13,16 +16,16 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/output"
 )
 
-// spool holds the encoded documents of one message until every report in it
+// Spool holds the encoded documents of one message until every report in it
 // has been parsed, so a report is handed to the output whole or not at all.
 // The first memLimit bytes stay in memory; the rest spills to a temporary
 // file, so a report of a million records needs little memory. The memory of
 // all spools comes from one budget shared by the messages in flight: when it
 // is spent, a spool spills to its file at once.
-type spool struct {
+type Spool struct {
 	memLimit int
 	tempDir  string
-	budget   *memBudget
+	budget   *Budget
 	held     int // bytes of chunk capacity taken from budget
 	// chunks hold the in-memory part, filled in order. Chunks rather than one
 	// growing slice: nothing is copied as the spool grows, and each byte is
@@ -46,12 +49,14 @@ const (
 // memory budget is spent, every message in flight may have a spool file.
 const spillBuffer = 32 << 10
 
-func newSpool(memLimit int, tempDir string, budget *memBudget) *spool {
-	return &spool{memLimit: memLimit, tempDir: tempDir, budget: budget}
+// New returns an empty spool keeping up to memLimit bytes in memory, paid
+// from budget (nil: unlimited); spill files go to tempDir ("" for os.TempDir).
+func New(memLimit int, tempDir string, budget *Budget) *Spool {
+	return &Spool{memLimit: memLimit, tempDir: tempDir, budget: budget}
 }
 
-// mark is a position to roll back to when a report turns out invalid.
-type mark struct {
+// Mark is a position to roll back to when a report turns out invalid.
+type Mark struct {
 	chunks, chunkLen int // number of chunks, length of the last one
 	memLen           int
 	fileLen          int64
@@ -59,8 +64,9 @@ type mark struct {
 	inFile           bool
 }
 
-func (s *spool) mark() (mark, error) {
-	m := mark{chunks: len(s.chunks), memLen: s.memLen, count: s.count}
+// Mark returns the current position.
+func (s *Spool) Mark() (Mark, error) {
+	m := Mark{chunks: len(s.chunks), memLen: s.memLen, count: s.count}
 	if len(s.chunks) > 0 {
 		m.chunkLen = len(s.chunks[len(s.chunks)-1])
 	}
@@ -77,8 +83,8 @@ func (s *spool) mark() (mark, error) {
 	return m, nil
 }
 
-// rollback drops everything added after m.
-func (s *spool) rollback(m mark) error {
+// Rollback drops everything added after m.
+func (s *Spool) Rollback(m Mark) error {
 	for _, c := range s.chunks[m.chunks:] { // release the chunks started after m
 		s.release(cap(c))
 	}
@@ -108,8 +114,8 @@ func (s *spool) rollback(m mark) error {
 	return nil
 }
 
-// add appends one document.
-func (s *spool) add(index, id string, body []byte) error {
+// Add appends one document.
+func (s *Spool) Add(index, id string, body []byte) error {
 	s.count++
 	if need := len(index) + len(id) + len(body) + 3*binary.MaxVarintLen64; s.file == nil && s.memLen+need <= s.memLimit {
 		if c := s.room(need); c != nil {
@@ -139,18 +145,18 @@ func (s *spool) add(index, id string, body []byte) error {
 	return nil
 }
 
-func (s *spool) writeHeader(n int) {
+func (s *Spool) writeHeader(n int) {
 	k := binary.PutUvarint(s.hdr[:], uint64(n))
 	s.w.Write(s.hdr[:k])
 }
 
 // room returns the last chunk, or a new one, with at least need bytes free;
 // nil when a new chunk is needed and the shared budget cannot pay for it.
-func (s *spool) room(need int) *[]byte {
+func (s *Spool) room(need int) *[]byte {
 	if n := len(s.chunks); n == 0 || cap(s.chunks[n-1])-len(s.chunks[n-1]) < need {
 		size := chunkMin << min(len(s.chunks), 16)
 		size = max(min(size, chunkMax, s.memLimit-s.memLen), need)
-		if !s.budget.take(size) {
+		if !s.budget.Take(size) {
 			return nil
 		}
 		s.held += size
@@ -159,8 +165,8 @@ func (s *spool) room(need int) *[]byte {
 	return &s.chunks[len(s.chunks)-1]
 }
 
-func (s *spool) release(n int) {
-	s.budget.give(n)
+func (s *Spool) release(n int) {
+	s.budget.Give(n)
 	s.held -= n
 }
 
@@ -170,10 +176,10 @@ func appendField[B []byte | string](dst []byte, b B) []byte {
 }
 
 // Len is the number of documents held.
-func (s *spool) Len() int { return s.count }
+func (s *Spool) Len() int { return s.count }
 
-// docs yields the documents in the order they were added.
-func (s *spool) docs() iter.Seq2[output.Doc, error] {
+// Docs yields the documents in the order they were added.
+func (s *Spool) Docs() iter.Seq2[output.Doc, error] {
 	return func(yield func(output.Doc, error) bool) {
 		var index string // documents of a report share their index: one string for all
 		for _, rest := range s.chunks {
@@ -242,7 +248,7 @@ func (s *spool) docs() iter.Seq2[output.Doc, error] {
 }
 
 // Close releases the memory and the spool file.
-func (s *spool) Close() error {
+func (s *Spool) Close() error {
 	s.release(s.held)
 	s.chunks, s.memLen = nil, 0
 	if s.file == nil {

@@ -1,14 +1,14 @@
-package pipeline
+package spool
 
 import (
 	"fmt"
 	"testing"
 )
 
-func collect(t *testing.T, s *spool) []string {
+func collect(t *testing.T, s *Spool) []string {
 	t.Helper()
 	var got []string
-	for d, err := range s.docs() {
+	for d, err := range s.Docs() {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -20,29 +20,29 @@ func collect(t *testing.T, s *spool) []string {
 func TestSpoolSpillsAndRollsBack(t *testing.T) {
 	for _, memLimit := range []int{1 << 20, 100, 1} {
 		t.Run(fmt.Sprint(memLimit), func(t *testing.T) {
-			s := newSpool(memLimit, t.TempDir(), nil)
+			s := New(memLimit, t.TempDir(), nil)
 			defer s.Close()
 			var want []string
 			for i := range 50 {
 				body := fmt.Sprintf(`{"n":%d}`, i)
-				if err := s.add("idx", fmt.Sprint("id", i), []byte(body)); err != nil {
+				if err := s.Add("idx", fmt.Sprint("id", i), []byte(body)); err != nil {
 					t.Fatal(err)
 				}
 				want = append(want, fmt.Sprintf("idx|id%d|%s", i, body))
 			}
-			m, err := s.mark()
+			m, err := s.Mark()
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i := range 20 {
-				if err := s.add("bad", fmt.Sprint("x", i), []byte("{}")); err != nil {
+				if err := s.Add("bad", fmt.Sprint("x", i), []byte("{}")); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if err := s.rollback(m); err != nil {
+			if err := s.Rollback(m); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.add("idx", "last", []byte(`{}`)); err != nil {
+			if err := s.Add("idx", "last", []byte(`{}`)); err != nil {
 				t.Fatal(err)
 			}
 			want = append(want, "idx|last|{}")
