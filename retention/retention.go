@@ -25,12 +25,21 @@ type Cluster interface {
 	Indices(ctx context.Context, pattern string) ([]string, error)
 	// DeleteIndex deletes one index by its exact name; a missing index is no error.
 	DeleteIndex(ctx context.Context, name string) error
+	// DeleteBefore deletes the documents of one index (exact name) whose
+	// @timestamp is before t, and returns how many; with dryRun it only
+	// counts them. A missing index holds none.
+	DeleteBefore(ctx context.Context, index string, t time.Time, dryRun bool) (int64, error)
 }
 
 // Policy says which indices to delete.
 type Policy struct {
 	Prefix string // index prefix; mapping.DefaultPrefix when empty
 	Days   int    // a month is deleted once it ended this many days ago; 0 keeps everything
+	// DeadLetter is the dead-letter index ("" for none). It is one index,
+	// not monthly: its entries are deleted one by one once they were
+	// refused Days ago, since they hold whole documents (failure reports
+	// carry personal data) that must not outlive the reports' own indices.
+	DeadLetter string
 }
 
 // Result is what one pass found and did.
@@ -39,6 +48,10 @@ type Result struct {
 	Kept    int      // indices of the prefix's report kinds kept
 	Cutoff  time.Time
 	DryRun  bool
+	// DeadLetter is the number of dead-letter entries deleted (or to be).
+	DeadLetter int64
+	// deadLetterChecked says the dead-letter index was part of the pass.
+	deadLetterChecked bool
 }
 
 // Lines renders r for a terminal, one line per index, then a summary.
@@ -51,8 +64,12 @@ func (r Result) Lines() []string {
 	for _, n := range r.Deleted {
 		out = append(out, verb+" "+n)
 	}
-	return append(out, fmt.Sprintf("%d indices %s, %d kept (months that ended before %s)",
+	out = append(out, fmt.Sprintf("%d indices %s, %d kept (months that ended before %s)",
 		len(r.Deleted), summary, r.Kept, r.Cutoff.Format(time.DateOnly)))
+	if r.deadLetterChecked {
+		out = append(out, fmt.Sprintf("%d dead-letter entries %s (refused before %s)", r.DeadLetter, summary, r.Cutoff.Format(time.DateOnly)))
+	}
+	return out
 }
 
 // Cutoff is the instant a month must have ended by to be deleted at now.
@@ -119,11 +136,22 @@ func Apply(ctx context.Context, c Cluster, p Policy, now time.Time, dryRun bool,
 	}
 	del, kept := p.Expired(names, now)
 	res.Kept = kept
+	var errs []error
+	if p.DeadLetter != "" && p.Days > 0 {
+		n, err := c.DeleteBefore(ctx, p.DeadLetter, res.Cutoff, dryRun)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("deleting old entries of %s: %w", p.DeadLetter, err))
+		} else {
+			res.DeadLetter, res.deadLetterChecked = n, true
+			if n > 0 && !dryRun {
+				logger.Info("retention: dead-letter entries deleted", "index", p.DeadLetter, "entries", n, "days", p.Days)
+			}
+		}
+	}
 	if dryRun {
 		res.Deleted = del
-		return res, nil
+		return res, errors.Join(errs...)
 	}
-	var errs []error
 	for _, n := range del {
 		if err := c.DeleteIndex(ctx, n); err != nil {
 			errs = append(errs, fmt.Errorf("deleting index %s: %w", n, err))

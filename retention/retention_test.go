@@ -63,6 +63,7 @@ type memCluster struct {
 	failOn  string
 	listErr error
 	asked   []string
+	entries map[string][]time.Time // documents' @timestamp by index
 }
 
 func (m *memCluster) Indices(_ context.Context, pattern string) ([]string, error) {
@@ -90,6 +91,27 @@ func (m *memCluster) DeleteIndex(_ context.Context, name string) error {
 	}
 	delete(m.indices, name)
 	return nil
+}
+
+func (m *memCluster) DeleteBefore(_ context.Context, index string, t time.Time, dryRun bool) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if index == m.failOn {
+		return 0, errors.New("HTTP 403: forbidden")
+	}
+	var n int64
+	kept := []time.Time{}
+	for _, ts := range m.entries[index] {
+		if ts.Before(t) {
+			n++
+		} else {
+			kept = append(kept, ts)
+		}
+	}
+	if !dryRun && m.entries[index] != nil {
+		m.entries[index] = kept
+	}
+	return n, nil
 }
 
 func (m *memCluster) names() []string {
@@ -180,4 +202,42 @@ func TestEveryRunsAtOnceThenDaily(t *testing.T) {
 			t.Errorf("checks at %v, want %v", at, want)
 		}
 	})
+}
+
+// TestDeadLetterEntriesExpire: the dead-letter index is one index; its
+// entries refused before the cutoff are deleted, the newer ones kept, and
+// the dry run only counts them.
+func TestDeadLetterEntriesExpire(t *testing.T) {
+	m := newMem("dmarc-aggregate-2026.07", "dmarc-dead-letter")
+	cutoff := now.AddDate(0, 0, -120)
+	m.entries = map[string][]time.Time{"dmarc-dead-letter": {
+		cutoff.Add(-time.Second), cutoff.AddDate(-1, 0, 0), cutoff, cutoff.Add(time.Hour), now,
+	}}
+	p := Policy{Days: 120, DeadLetter: "dmarc-dead-letter"}
+	res, err := Apply(t.Context(), m, p, now, true, nil)
+	if err != nil || res.DeadLetter != 2 || len(m.entries["dmarc-dead-letter"]) != 5 {
+		t.Fatalf("dry run = %+v, %v; %d entries left, want 2 counted and 5 left", res, err, len(m.entries["dmarc-dead-letter"]))
+	}
+	if got := res.Lines()[len(res.Lines())-1]; got != "2 dead-letter entries would be deleted (refused before 2026-08-01)" {
+		t.Errorf("dry-run line %q", got)
+	}
+	res, err = Apply(t.Context(), m, p, now, false, nil)
+	if err != nil || res.DeadLetter != 2 || len(m.entries["dmarc-dead-letter"]) != 3 {
+		t.Fatalf("Apply = %+v, %v; %d entries left, want 2 deleted and 3 left", res, err, len(m.entries["dmarc-dead-letter"]))
+	}
+	if got := res.Lines()[len(res.Lines())-1]; got != "2 dead-letter entries deleted (refused before 2026-08-01)" {
+		t.Errorf("line %q", got)
+	}
+	// Days 0 keeps everything, dead letters included.
+	m.entries["dmarc-dead-letter"] = []time.Time{cutoff.AddDate(-5, 0, 0)}
+	if res, err = Apply(t.Context(), m, Policy{DeadLetter: "dmarc-dead-letter"}, now, false, nil); err != nil || res.DeadLetter != 0 || len(m.entries["dmarc-dead-letter"]) != 1 {
+		t.Errorf("keep forever: %+v, %v", res, err)
+	}
+	// A failure is reported, and the report indices are still handled.
+	m.failOn = "dmarc-dead-letter"
+	m.indices["dmarc-aggregate-2026.07"] = true
+	res, err = Apply(t.Context(), m, p, now, false, nil)
+	if err == nil || !strings.Contains(err.Error(), "deleting old entries of dmarc-dead-letter: HTTP 403") || !slices.Equal(res.Deleted, []string{"dmarc-aggregate-2026.07"}) {
+		t.Errorf("failing dead letter: %+v, %v", res, err)
+	}
 }

@@ -46,7 +46,7 @@ be reached or refused a deletion.`, env)
 		defer cancel()
 		out.Close(cctx)
 	}()
-	res, err := retention.Apply(ctx, out, retention.Policy{Prefix: cfg.Index.Prefix, Days: days}, time.Now(), *dryRun, logger)
+	res, err := retention.Apply(ctx, out, retention.Policy{Prefix: cfg.Index.Prefix, Days: days, DeadLetter: opensearch.DeadLetterIndex(cfg.Index.Prefix)}, time.Now(), *dryRun, logger)
 	for _, l := range res.Lines() {
 		fmt.Fprintln(env.Stdout, l)
 	}

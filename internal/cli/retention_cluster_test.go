@@ -62,6 +62,13 @@ func TestRetentionCommand(t *testing.T) {
 		now := time.Now().UTC()
 		months, foreign := monthIndices(t, c, prefix, now)
 		del, kept := expiredMonths(months, now)
+		// The dead-letter index: two entries refused before the cutoff, one after.
+		dl := prefix + "-dead-letter"
+		foreign = append(foreign, dl)
+		for i, age := range []int{400, 121, 119} {
+			testcluster.Do(t, c.URL, http.MethodPut, fmt.Sprintf("/%s/_doc/e%d?refresh=true", dl, i),
+				fmt.Sprintf(`{"@timestamp":%q,"reason":"test"}`, now.AddDate(0, 0, -age).Format(time.RFC3339)))
+		}
 		all := testcluster.Indices(t, c.URL, prefix+"-*")
 		env := []string{"DMARC_AGENT_INDEX__PREFIX=" + prefix, "DMARC_AGENT_OUTPUT__OPENSEARCH__RETENTION_DAYS=120"}
 
@@ -72,6 +79,7 @@ func TestRetentionCommand(t *testing.T) {
 		}
 		cutoff := now.AddDate(0, 0, -120).Format(time.DateOnly)
 		fmt.Fprintf(&want, "%d indices would be deleted, %d kept (months that ended before %s)\n", len(del), len(kept), cutoff)
+		fmt.Fprintf(&want, "2 dead-letter entries would be deleted (refused before %s)\n", cutoff)
 		if code != ExitOK || stdout != want.String() {
 			t.Fatalf("--dry-run: exit %d\n%s\nwant\n%s\nstderr %s", code, stdout, want.String(), stderr)
 		}
@@ -85,6 +93,7 @@ func TestRetentionCommand(t *testing.T) {
 			want.WriteString("deleted " + n + "\n")
 		}
 		fmt.Fprintf(&want, "%d indices deleted, %d kept (months that ended before %s)\n", len(del), len(kept), cutoff)
+		fmt.Fprintf(&want, "2 dead-letter entries deleted (refused before %s)\n", cutoff)
 		if code != ExitOK || stdout != want.String() {
 			t.Fatalf("exit %d\n%s\nwant\n%s\nstderr %s", code, stdout, want.String(), stderr)
 		}
@@ -92,6 +101,9 @@ func TestRetentionCommand(t *testing.T) {
 		slices.Sort(left)
 		if got := testcluster.Indices(t, c.URL, prefix+"-*"); !slices.Equal(got, left) {
 			t.Fatalf("left %v, want %v", got, left)
+		}
+		if n := testcluster.Count(t, c.URL, dl); n != 1 {
+			t.Errorf("%s holds %d entries, want the 1 refused 119 days ago", dl, n)
 		}
 	})
 }

@@ -25,7 +25,7 @@ func startClusterChecks(ctx context.Context, cfg config.Config, out *opensearch.
 	}
 	days := cfg.Output.OpenSearch.RetentionDays
 	log := logger.With("component", "retention")
-	policy := retention.Policy{Prefix: cfg.Index.Prefix, Days: days}
+	policy := retention.Policy{Prefix: cfg.Index.Prefix, Days: days, DeadLetter: opensearch.DeadLetterIndex(cfg.Index.Prefix)}
 	var said string // what was last logged about who deletes, to say it once
 	say := func(s string, args ...any) {
 		if s != said {
