@@ -140,7 +140,7 @@ func Apply(ctx context.Context, c Cluster, p Policy, now time.Time, dryRun bool,
 	if p.DeadLetter != "" && p.Days > 0 {
 		n, err := c.DeleteBefore(ctx, p.DeadLetter, res.Cutoff, dryRun)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("deleting old entries of %s: %w", p.DeadLetter, err))
+			errs = append(errs, fmt.Errorf("dead-letter entries of %s: %w", p.DeadLetter, err))
 		} else {
 			res.DeadLetter, res.deadLetterChecked = n, true
 			if n > 0 && !dryRun {

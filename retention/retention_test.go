@@ -237,7 +237,7 @@ func TestDeadLetterEntriesExpire(t *testing.T) {
 	m.failOn = "dmarc-dead-letter"
 	m.indices["dmarc-aggregate-2026.07"] = true
 	res, err = Apply(t.Context(), m, p, now, false, nil)
-	if err == nil || !strings.Contains(err.Error(), "deleting old entries of dmarc-dead-letter: HTTP 403") || !slices.Equal(res.Deleted, []string{"dmarc-aggregate-2026.07"}) {
+	if err == nil || !strings.Contains(err.Error(), "dead-letter entries of dmarc-dead-letter: HTTP 403") || !slices.Equal(res.Deleted, []string{"dmarc-aggregate-2026.07"}) {
 		t.Errorf("failing dead letter: %+v, %v", res, err)
 	}
 }

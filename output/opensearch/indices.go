@@ -51,41 +51,81 @@ func (o *Output) DeleteIndex(ctx context.Context, name string) error {
 // DeleteBefore deletes the documents of index (an exact name) whose
 // @timestamp is before t, or with dryRun counts them, and returns how many.
 // A missing index holds none. It serves retention.Cluster for the
-// dead-letter index; version conflicts (an entry rewritten meanwhile) are
-// skipped, to be deleted by the next pass.
+// dead-letter index. It searches and bulk-deletes by id, page by page,
+// rather than _delete_by_query, which lives in a module (reindex) that
+// minimal Elasticsearch distributions leave out.
 func (o *Output) DeleteBefore(ctx context.Context, index string, t time.Time, dryRun bool) (int64, error) {
-	query, _ := json.Marshal(map[string]any{"query": map[string]any{"range": map[string]any{
-		"@timestamp": map[string]any{"lt": t.UTC().Format(time.RFC3339Nano)},
-	}}})
-	path := "/" + url.PathEscape(index) + "/_delete_by_query?conflicts=proceed&refresh=true&expand_wildcards=none"
-	what := "deleting old entries of"
+	rng := map[string]any{"range": map[string]any{"@timestamp": map[string]any{"lt": t.UTC().Format(time.RFC3339Nano)}}}
+	path := "/" + url.PathEscape(index)
 	if dryRun {
-		path = "/" + url.PathEscape(index) + "/_count?expand_wildcards=none"
-		what = "counting old entries of"
-	}
-	res, err := o.do(ctx, http.MethodPost, path, query)
-	if err != nil {
-		return 0, fmt.Errorf("%s %s: %w", what, index, err)
-	}
-	if res.status == http.StatusNotFound {
-		return 0, nil
-	}
-	if res.status != http.StatusOK {
-		return 0, fmt.Errorf("%s %s: %s", what, index, res.errorText())
-	}
-	var ans struct {
-		Count    int64             `json:"count"`
-		Deleted  int64             `json:"deleted"`
-		Failures []json.RawMessage `json:"failures"`
-	}
-	if err := json.Unmarshal(res.body, &ans); err != nil {
-		return 0, fmt.Errorf("%s %s: %w", what, index, err)
-	}
-	if len(ans.Failures) > 0 {
-		return ans.Deleted, fmt.Errorf("%s %s: %d failures, e.g. %s", what, index, len(ans.Failures), ans.Failures[0])
-	}
-	if dryRun {
+		var ans struct {
+			Count int64 `json:"count"`
+		}
+		found, err := o.post(ctx, path+"/_count?expand_wildcards=none", map[string]any{"query": rng}, &ans)
+		if err != nil || !found {
+			return 0, err
+		}
 		return ans.Count, nil
 	}
-	return ans.Deleted, nil
+	var deleted int64
+	for {
+		var page struct {
+			Hits struct {
+				Hits []struct {
+					ID string `json:"_id"`
+				} `json:"hits"`
+			} `json:"hits"`
+		}
+		found, err := o.post(ctx, path+"/_search?expand_wildcards=none&filter_path=hits.hits._id",
+			map[string]any{"size": deletePage, "_source": false, "sort": []string{"_doc"}, "query": rng}, &page)
+		if err != nil || !found || len(page.Hits.Hits) == 0 {
+			return deleted, err
+		}
+		var body []byte
+		for _, h := range page.Hits.Hits {
+			line, _ := json.Marshal(map[string]any{"delete": map[string]string{"_index": index, "_id": h.ID}})
+			body = append(append(body, line...), '\n')
+		}
+		res, err := o.do(ctx, http.MethodPost, "/_bulk?refresh=true&filter_path=errors,items.*.status,items.*.error", body)
+		if err != nil {
+			return deleted, fmt.Errorf("deleting entries of %s: %w", index, err)
+		}
+		if res.status != http.StatusOK {
+			return deleted, fmt.Errorf("deleting entries of %s: %s", index, res.errorText())
+		}
+		results, err := parseBulk(res.body, len(page.Hits.Hits))
+		if err != nil {
+			return deleted, fmt.Errorf("deleting entries of %s: %w", index, err)
+		}
+		n := int64(len(page.Hits.Hits))
+		for _, r := range results { // nil when none failed
+			if r.status != http.StatusOK && r.status != http.StatusNotFound {
+				return deleted, fmt.Errorf("deleting entries of %s: HTTP %d: %s", index, r.status, r.reason())
+			}
+		}
+		deleted += n
+	}
+}
+
+// deletePage is how many entries one search-and-delete round removes.
+const deletePage = 1000
+
+// post sends a JSON query to path and decodes the answer into v; found is
+// false when the index does not exist.
+func (o *Output) post(ctx context.Context, path string, query, v any) (found bool, err error) {
+	body, _ := json.Marshal(query)
+	res, err := o.do(ctx, http.MethodPost, path, body)
+	if err != nil {
+		return false, fmt.Errorf("POST %s: %w", path, err)
+	}
+	if res.status == http.StatusNotFound {
+		return false, nil
+	}
+	if res.status != http.StatusOK {
+		return false, fmt.Errorf("POST %s: %s", path, res.errorText())
+	}
+	if err := json.Unmarshal(res.body, v); err != nil {
+		return false, fmt.Errorf("POST %s: %w", path, err)
+	}
+	return true, nil
 }
