@@ -193,27 +193,29 @@ func reporterErrors(f *Facts) []ReporterError {
 // repairs counts, per kind, the reports repaired to be read, with the first
 // few (by reporter and report id) as examples.
 func repairs(f *Facts) []Repair {
-	refs := map[string]map[ReportRef]bool{}
+	type kind struct{ report, kind string }
+	refs := map[kind]map[ReportRef]bool{}
+	counts := map[kind]int64{}
 	for k := range f.Repairs {
-		if refs[k.Kind] == nil {
-			refs[k.Kind] = map[ReportRef]bool{}
+		rk := kind{cmp.Or(k.Report, RepairAggregate), k.Kind}
+		if refs[rk] == nil {
+			refs[rk] = map[ReportRef]bool{}
 		}
 		// Two policy domains' reports with the same reporter and id are two
 		// reports; they show as one example.
-		refs[k.Kind][ReportRef{k.Reporter, k.ReportID}] = true
-	}
-	counts := map[string]int64{}
-	for k := range f.Repairs {
-		counts[k.Kind]++
+		refs[rk][ReportRef{k.Reporter, k.ReportID}] = true
+		counts[rk]++
 	}
 	out := make([]Repair, 0, len(refs))
-	for kind, set := range refs {
+	for rk, set := range refs {
 		ex := slices.SortedFunc(maps.Keys(set), func(a, b ReportRef) int {
 			return cmp.Or(cmp.Compare(a.Reporter, b.Reporter), cmp.Compare(a.ReportID, b.ReportID))
 		})
-		out = append(out, Repair{Kind: kind, Reports: counts[kind], Examples: ex[:min(len(ex), maxRepairExamples)]})
+		out = append(out, Repair{Report: rk.report, Kind: rk.kind, Reports: counts[rk], Examples: ex[:min(len(ex), maxRepairExamples)]})
 	}
-	slices.SortFunc(out, func(a, b Repair) int { return cmp.Or(cmp.Compare(b.Reports, a.Reports), cmp.Compare(a.Kind, b.Kind)) })
+	slices.SortFunc(out, func(a, b Repair) int {
+		return cmp.Or(cmp.Compare(b.Reports, a.Reports), cmp.Compare(a.Report, b.Report), cmp.Compare(a.Kind, b.Kind))
+	})
 	return out
 }
 

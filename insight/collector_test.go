@@ -146,7 +146,7 @@ func TestRepairsAndWarnings(t *testing.T) {
 	}
 	r := Analyze(c.Facts(), keys{})
 	got := fmt.Sprint(r.Repairs, r.RecordWarnings)
-	want := "[{alias_data_range 4 [{A r1} {A r9} {B r4}]} {feedback_not_root 1 [{B r4}]}] " +
+	want := "[{aggregate alias_data_range 4 [{A r1} {A r9} {B r4}]} {aggregate feedback_not_root 1 [{B r4}]}] " +
 		"[{invalid_source_ip 3 10} {missing_source_ip 1 1}]"
 	if got != want {
 		t.Errorf("repairs and warnings\n%s\nwant\n%s", got, want)
@@ -165,5 +165,57 @@ func TestRepairsAndWarnings(t *testing.T) {
 	s := r.Domains[0].Senders
 	if len(s) != 1 || s[0].IPs != 1 || fmt.Sprint(s[0].Unreadable) != "[901.234.567.890]" || s[0].Messages != 17 {
 		t.Errorf("senders %+v", s)
+	}
+}
+
+// TestFailureAndTLSRepairs: repairs made to read failure and SMTP TLS
+// reports are listed with those of aggregate reports, each under its own
+// field, once per report (a failure report is named by the Message-ID of
+// the message it is about; a TLS report by its id, whatever its policies).
+func TestFailureAndTLSRepairs(t *testing.T) {
+	c := NewCollector([]string{"example.com"}, time.Time{})
+	fail := func(msgID, repairs string) []byte {
+		return []byte(fmt.Sprintf(`{"@timestamp":"2026-11-09T10:00:00Z","failure":{"feedback_type":"auth-failure","format":"text",
+"reported_domain":"example.com","repairs":%s},"source":{"ip":"192.0.2.7"},"message":{"message_id":%q,"full_copy":false},
+"reporter":{"domain":"docomo.ne.jp"}}`, repairs, msgID))
+	}
+	tls := func(id, policyDomain, repairs string) []byte {
+		return []byte(fmt.Sprintf(`{"@timestamp":"2026-11-09T00:00:00Z","tls":{"report":{"org_name":"Google","id":%q,
+"begin":"2026-11-09T00:00:00Z","end":"2026-11-09T23:59:59Z","repairs":%s},"policy":{"type":"sts","domain":%q},
+"summary":{"successful":10,"failed":0}}}`, id, repairs, policyDomain))
+	}
+	for _, d := range []struct {
+		index, id string
+		body      []byte
+	}{
+		{"dmarc-failure-2026.11", "f1", fail("<m1@example.com>", `["text_report_layout"]`)},
+		{"dmarc-failure-2026.11", "f2", fail("<m2@example.com>", `["text_report_layout","feedback_outside_report"]`)},
+		{"dmarc-failure-2026.11", "f3", fail("<m3@example.com>", `null`)},
+		{"dmarc-smtp-tls-2026.11", "t1", tls("2026-11-09T00:00:00Z_example.com", "example.com", `["datetime_without_zone"]`)},
+		{"dmarc-smtp-tls-2026.11", "t2", tls("2026-11-09T00:00:00Z_example.com", "example.com", `["datetime_without_zone","policy_domain_inferred"]`)},
+		{"dmarc-smtp-tls-2026.11", "t3", tls("other", "example.org", `["datetime_without_zone"]`)},
+		{"dmarc-aggregate-2026.11", "a1", repairedDoc("example.com", "B", "r4", `{"ip":"192.0.2.1"}`, 2, `["alias_data_range"]`, `null`)},
+	} {
+		if err := c.Add(d.index, d.id, d.body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := Analyze(c.Facts(), keys{})
+	got := fmt.Sprint(r.Repairs)
+	want := "[{failure text_report_layout 2 [{docomo.ne.jp <m1@example.com>} {docomo.ne.jp <m2@example.com>}]} " +
+		"{aggregate alias_data_range 1 [{B r4}]} " +
+		"{failure feedback_outside_report 1 [{docomo.ne.jp <m2@example.com>}]} " +
+		"{smtp_tls datetime_without_zone 1 [{Google 2026-11-09T00:00:00Z_example.com}]} " +
+		"{smtp_tls policy_domain_inferred 1 [{Google 2026-11-09T00:00:00Z_example.com}]}]"
+	if got != want {
+		t.Errorf("repairs\n%s\nwant\n%s", got, want)
+	}
+	var labels []string
+	for _, x := range r.Repairs {
+		labels = append(labels, x.Label())
+	}
+	if got := strings.Join(labels, ", "); got != "failure.repairs: text_report_layout, alias_data_range, failure.repairs: feedback_outside_report, "+
+		"tls.report.repairs: datetime_without_zone, tls.report.repairs: policy_domain_inferred" {
+		t.Errorf("labels %s", got)
 	}
 }

@@ -133,7 +133,7 @@ func (c *Collector) addAggregate(d *mapping.AggregateDoc) {
 		if keyword(r) == "" {
 			continue
 		}
-		f.Repairs[RepairKey{d.Policy.Domain, keyword(d.Report.OrgName), keyword(d.Report.ID), keyword(r)}] = true
+		f.Repairs[RepairKey{RepairAggregate, d.Policy.Domain, keyword(d.Report.OrgName), keyword(d.Report.ID), keyword(r)}] = true
 	}
 	for _, w := range distinct(d.Warnings) {
 		if keyword(w) == "" {
@@ -209,6 +209,11 @@ func (c *Collector) addFailure(d *mapping.FailureDoc) {
 	for _, t := range distinct(d.Failure.AuthFailure) {
 		c.facts.FailTypes[FailTypeKey{k.Domain, t}]++
 	}
+	for _, r := range distinct(d.Failure.Repairs) {
+		if keyword(r) != "" {
+			c.facts.Repairs[RepairKey{RepairFailure, k.Domain, d.Reporter.Domain, keyword(d.Message.MessageID), keyword(r)}] = true
+		}
+	}
 }
 
 func (c *Collector) addTLS(d *mapping.TLSDoc) {
@@ -222,5 +227,10 @@ func (c *Collector) addTLS(d *mapping.TLSDoc) {
 		TLSCount{Reports: 1, Successful: d.TLS.Summary.Successful, Failed: d.TLS.Summary.Failed})
 	for _, t := range distinct(d.TLS.Failure.ResultTypes) {
 		c.facts.TLSTypes[TLSTypeKey{p.Domain, t}]++
+	}
+	for _, r := range distinct(d.TLS.Report.Repairs) {
+		if keyword(r) != "" {
+			c.facts.Repairs[RepairKey{RepairSMTPTLS, p.Domain, keyword(d.TLS.Report.OrgName), keyword(d.TLS.Report.ID), keyword(r)}] = true
+		}
 	}
 }

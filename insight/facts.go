@@ -87,9 +87,12 @@ type TLSTypeKey struct{ Domain, Type string }
 // (report_metadata/error), once per report.
 type ReportErrorKey struct{ Reporter, ReportID, Error string }
 
-// RepairKey is one kind of repair dmarc-agent made to read an aggregate
-// report (report.repairs), once per report.
-type RepairKey struct{ Domain, Reporter, ReportID, Kind string }
+// RepairKey is one kind of repair dmarc-agent made to read a report, once
+// per report: Report is its type ("aggregate", "failure", "smtp_tls"), Kind
+// a value of report.repairs, failure.repairs or tls.report.repairs. A
+// failure report has no report id: ReportID is the Message-ID of the
+// message it is about.
+type RepairKey struct{ Report, Domain, Reporter, ReportID, Kind string }
 
 // WarningKey groups the aggregate records kept with a warning (warnings).
 type WarningKey struct{ Domain, Warning string }

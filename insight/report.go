@@ -165,9 +165,29 @@ type ReporterError struct {
 // Repair is one kind of repair with the number of reports it was made to
 // and a few of them.
 type Repair struct {
+	Report   string      `json:"report"` // RepairAggregate, RepairFailure or RepairSMTPTLS
 	Kind     string      `json:"kind"`
 	Reports  int64       `json:"reports"`
 	Examples []ReportRef `json:"examples"`
+}
+
+// The report types of Repair.Report.
+const (
+	RepairAggregate = "aggregate"
+	RepairFailure   = "failure"
+	RepairSMTPTLS   = "smtp_tls"
+)
+
+// Label is the kind as the report shows it: the value of report.repairs
+// for aggregate reports, prefixed with the field for the others.
+func (r Repair) Label() string {
+	switch r.Report {
+	case RepairFailure:
+		return "failure.repairs: " + r.Kind
+	case RepairSMTPTLS:
+		return "tls.report.repairs: " + r.Kind
+	}
+	return r.Kind
 }
 
 // ReportRef names one report.

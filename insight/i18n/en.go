@@ -104,7 +104,7 @@ var en = map[string]string{
 	"quality.reporter-error":  "%s: %s (reports: %d)",
 	"quality.none":            "Every input was read.",
 	"quality.rejected":        "Inputs that could not be read: %d",
-	"quality.repairs":         "Reports repaired to be read (kinds as in report.repairs):",
+	"quality.repairs":         "Reports repaired to be read (kinds as in report.repairs, failure.repairs, tls.report.repairs):",
 	"quality.repair":          "%s (reports: %d), e.g. %s",
 	"quality.warnings":        "Records kept with a warning (kinds as in warnings):",
 	"quality.warning":         "%s (records: %d, messages: %d)",

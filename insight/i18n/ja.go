@@ -105,7 +105,7 @@ var ja = map[string]string{
 	"quality.reporter-error":  "%s：%s（レポート %d 件）",
 	"quality.none":            "すべての入力を読み込めました。",
 	"quality.rejected":        "読み込めなかった入力が %d 件あります：",
-	"quality.repairs":         "修復して読み込んだレポート（種類は report.repairs の値）：",
+	"quality.repairs":         "修復して読み込んだレポート（種類は report.repairs・failure.repairs・tls.report.repairs の値）：",
 	"quality.repair":          "%s：%d 件（例：%s）",
 	"quality.warnings":        "警告付きで保持したレコード（種類は warnings の値）：",
 	"quality.warning":         "%s：レコード %d 件、メッセージ %d 通",

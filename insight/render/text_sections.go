@@ -217,7 +217,7 @@ func (t *textWriter) quality(r *insight.Report) {
 	if len(r.Repairs) > 0 {
 		t.line(p.T("quality.repairs"))
 		for _, x := range r.Repairs {
-			t.para("  - ", p.T("quality.repair", x.Kind, x.Reports, Examples(x.Examples)))
+			t.para("  - ", p.T("quality.repair", x.Label(), x.Reports, Examples(x.Examples)))
 		}
 	}
 	if len(r.RecordWarnings) > 0 {

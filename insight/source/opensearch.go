@@ -81,7 +81,7 @@ func FromOpenSearch(ctx context.Context, s Searcher, q Query) (*insight.Facts, e
 		src := append(terms("domain", "policy.domain", "reporter", "report.org_name", "id", "report.id"), termsSource("kind", "report.repairs"))
 		return composite(ctx, s, agg, q.filter("report.end", "policy.domain"), src, nil, func(b bucket) {
 			if b.Key["kind"] != nil {
-				f.Repairs[insight.RepairKey{Domain: b.str("domain"), Reporter: b.str("reporter"), ReportID: b.str("id"), Kind: b.str("kind")}] = true
+				f.Repairs[insight.RepairKey{Report: insight.RepairAggregate, Domain: b.str("domain"), Reporter: b.str("reporter"), ReportID: b.str("id"), Kind: b.str("kind")}] = true
 			}
 		})
 	}, func() error {
@@ -119,6 +119,26 @@ func FromOpenSearch(ctx context.Context, s Searcher, q Query) (*insight.Facts, e
 			return composite(ctx, s, tls, q.filter("tls.report.end", "tls.policy.domain"), src, subs, func(b bucket) {
 				f.AddTLS(insight.TLSKey{Domain: b.str("domain"), Reporter: b.str("reporter"), PolicyType: b.str("type")},
 					insight.TLSCount{Reports: b.DocCount, Successful: b.value("ok"), Failed: b.value("failed")})
+			})
+		},
+		func() error {
+			src := append(terms("domain", "failure.reported_domain", "reporter", "reporter.domain", "id", "message.message_id"),
+				termsSource("kind", "failure.repairs"))
+			return composite(ctx, s, fail, q.filter("@timestamp", "failure.reported_domain"), src, nil, func(b bucket) {
+				if b.Key["kind"] != nil {
+					f.Repairs[insight.RepairKey{Report: insight.RepairFailure, Domain: b.str("domain"), Reporter: b.str("reporter"),
+						ReportID: b.str("id"), Kind: b.str("kind")}] = true
+				}
+			})
+		},
+		func() error {
+			src := append(terms("domain", "tls.policy.domain", "reporter", "tls.report.org_name", "id", "tls.report.id"),
+				termsSource("kind", "tls.report.repairs"))
+			return composite(ctx, s, tls, q.filter("tls.report.end", "tls.policy.domain"), src, nil, func(b bucket) {
+				if b.Key["kind"] != nil {
+					f.Repairs[insight.RepairKey{Report: insight.RepairSMTPTLS, Domain: b.str("domain"), Reporter: b.str("reporter"),
+						ReportID: b.str("id"), Kind: b.str("kind")}] = true
+				}
 			})
 		},
 		func() error {

@@ -70,8 +70,10 @@ func reportClusterEqualsFiles(t *testing.T, c testcluster.Cluster) {
 		t.Fatal(err)
 	}
 	got := fmt.Sprint(r.Repairs, r.RecordWarnings)
-	if want := "[{alias_data_range 2 [{Tiny ISP tiny-data-range-1} {Tiny ISP tiny-data-range-2}]} " +
-		"{feedback_not_root 2 [{Tiny ISP tiny-data-range-2} {Tiny ISP tiny-stray}]}] " +
+	if want := "[{aggregate alias_data_range 2 [{Tiny ISP tiny-data-range-1} {Tiny ISP tiny-data-range-2}]} " +
+		"{aggregate feedback_not_root 2 [{Tiny ISP tiny-data-range-2} {Tiny ISP tiny-stray}]} " +
+		"{failure text_report_layout 1 [{mx.smallhost.example inv-1126@sender.example.net}]} " +
+		"{smtp_tls datetime_without_zone 1 [{Very Large Receiver 2023-01-10T00:00:00_example.com}]}] " +
 		"[{invalid_source_ip 4 14} {missing_source_ip 1 1}]"; got != want {
 		t.Errorf("from OpenSearch: repairs and warnings %s, want %s", got, want)
 	}

@@ -367,16 +367,20 @@ func TestReportClusterDown(t *testing.T) {
 }
 
 // TestReportRepairsAndUnreadableSources: the quality set (read twice, so
-// every report has a copy) lists the reports repaired to be read per kind
-// and the records kept with warnings, each once; records whose source_ip
+// every report has a copy) lists the reports repaired to be read per kind,
+// aggregate, failure and SMTP TLS, and the records kept with warnings,
+// each once; records whose source_ip
 // is not an address are grouped by the text as written, not under an
 // empty IP.
 func TestReportRepairsAndUnreadableSources(t *testing.T) {
 	dir := reportSets["quality"]
 	r := reportJSON(t, offline, "--lang", "en", dir, dir)
 	wantRepairs := []insight.Repair{
-		{Kind: "alias_data_range", Reports: 2, Examples: []insight.ReportRef{{Reporter: "Tiny ISP", ReportID: "tiny-data-range-1"}, {Reporter: "Tiny ISP", ReportID: "tiny-data-range-2"}}},
-		{Kind: "feedback_not_root", Reports: 2, Examples: []insight.ReportRef{{Reporter: "Tiny ISP", ReportID: "tiny-data-range-2"}, {Reporter: "Tiny ISP", ReportID: "tiny-stray"}}},
+		{Report: "aggregate", Kind: "alias_data_range", Reports: 2, Examples: []insight.ReportRef{{Reporter: "Tiny ISP", ReportID: "tiny-data-range-1"}, {Reporter: "Tiny ISP", ReportID: "tiny-data-range-2"}}},
+		{Report: "aggregate", Kind: "feedback_not_root", Reports: 2, Examples: []insight.ReportRef{{Reporter: "Tiny ISP", ReportID: "tiny-data-range-2"}, {Reporter: "Tiny ISP", ReportID: "tiny-stray"}}},
+		// a failure report in Exim's plain-text layout, named by the Message-ID it is about
+		{Report: "failure", Kind: "text_report_layout", Reports: 1, Examples: []insight.ReportRef{{Reporter: "mx.smallhost.example", ReportID: "inv-1126@sender.example.net"}}},
+		{Report: "smtp_tls", Kind: "datetime_without_zone", Reports: 1, Examples: []insight.ReportRef{{Reporter: "Very Large Receiver", ReportID: "2023-01-10T00:00:00_example.com"}}},
 	}
 	if fmt.Sprint(r.Repairs) != fmt.Sprint(wantRepairs) {
 		t.Errorf("repairs %+v\nwant %+v", r.Repairs, wantRepairs)
