@@ -8,6 +8,17 @@ import "fmt"
 // without allocating beyond dst's growth. On error (a time outside years
 // 0-9999, a NaN or infinite coordinate) the returned slice is unspecified.
 func (d *AggregateDoc) AppendJSON(dst []byte) ([]byte, error) {
+	dst, err := d.appendPrefix(dst)
+	if err != nil {
+		return dst, err
+	}
+	return d.appendRecord(dst)
+}
+
+// appendPrefix writes the part of the document that comes from the report
+// as a whole: `{"@timestamp":...,"report":{...},"policy":{...}`, the same
+// for every record of a report (AggregateEncoder writes it once).
+func (d *AggregateDoc) appendPrefix(dst []byte) ([]byte, error) {
 	o := jsonObj{b: append(dst, '{'), first: true}
 	o.key(`"@timestamp":`)
 	n0 := len(o.b)
@@ -53,7 +64,14 @@ func (d *AggregateDoc) AppendJSON(dst []byte) ([]byte, error) {
 	p.strOmit(`"testing":`, pp.Testing)
 	p.strOmit(`"discovery_method":`, pp.DiscoveryMethod)
 	o.close(p)
+	return o.b, nil
+}
 
+// appendRecord writes the rest of the document after appendPrefix: the
+// record's own members and the closing brace.
+func (d *AggregateDoc) appendRecord(dst []byte) ([]byte, error) {
+	o := jsonObj{b: dst, first: false}
+	var err error
 	if o.b, err = d.Source.appendJSON(o, `"source":`); err != nil {
 		return o.b, err
 	}

@@ -159,7 +159,7 @@ func (s *aggSink) flush(batch []builtDoc) error {
 	for i := range batch {
 		bd := &batch[i]
 		var err error
-		if s.sc.js, err = bd.doc.AppendJSON(s.sc.js[:0]); err != nil {
+		if s.sc.js, err = s.sc.enc.AppendJSON(s.sc.js[:0], &bd.doc); err != nil {
 			return fmt.Errorf("encoding document: %w", err)
 		}
 		if err := s.pr.spool.Add(bd.index, bd.id, s.sc.js); err != nil {
@@ -173,11 +173,13 @@ func (s *aggSink) flush(batch []builtDoc) error {
 }
 
 // aggScratch is the per-report working memory, recycled between reports:
-// the first batch, the slice handed to the enricher, the encoding buffer.
+// the first batch, the slice handed to the enricher, the encoding buffer
+// and the encoder that writes the report's prefix once.
 type aggScratch struct {
 	batch []builtDoc
 	docs  []*mapping.AggregateDoc
 	js    []byte
+	enc   mapping.AggregateEncoder
 }
 
 var aggScratches = sync.Pool{New: func() any {

@@ -22,7 +22,7 @@ var jsonSafe = func() (t [256]bool) {
 // escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped, and '<', '>'
 // and '&' left as they are. It does not allocate beyond growing dst.
 func AppendString(dst []byte, s string) []byte {
-	i := 0
+	i := safePrefix(s)
 	for i < len(s) && jsonSafe[s[i]] {
 		i++
 	}
@@ -32,6 +32,31 @@ func AppendString(dst []byte, s string) []byte {
 		return append(dst, '"')
 	}
 	return appendJSONStringFrom(dst, s, i)
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// safePrefix returns a length, a multiple of 8, of a prefix of s that needs
+// no escaping, testing eight bytes at a time: a word is safe when none of
+// its bytes is below 0x20, a quote, a backslash or above 0x7f. The bytes
+// after it are left to the byte loop.
+func safePrefix(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q := w ^ (ones * '"')
+		b := w ^ (ones * '\\')
+		// A byte x gets its high bit set in (x-c)&^x when x < c (for x < 0x80);
+		// borrows can only mark bytes above one already marked.
+		if (w|(w-ones*0x20)|(q-ones)&^q|(b-ones)&^b)&highs != 0 {
+			break
+		}
+	}
+	return i
 }
 
 // appendJSONStringFrom escapes s from byte i on; s[:i] needs no escaping.

@@ -92,3 +92,40 @@ func BenchmarkAppendString(b *testing.B) {
 		buf = AppendString(buf[:0], "google.com!example.com!1700000000!1700086399")
 	}
 }
+
+// TestAppendStringEveryByteEveryPlace puts each of the 256 byte values at
+// each place of a string otherwise safe, so that the eight-byte fast path
+// meets it in every lane of a word, in the first, second and third word
+// and in the tail after the last whole word.
+func TestAppendStringEveryByteEveryPlace(t *testing.T) {
+	base := []byte("abcdefghijklmnopqrstuvwxyz0123")
+	for n := 0; n <= len(base); n++ {
+		for p := 0; p < n; p++ {
+			for c := range 256 {
+				b := bytes.Clone(base[:n])
+				b[p] = byte(c)
+				s := string(b)
+				if got, want := AppendString(nil, s), stdlib(t, s); !bytes.Equal(got, want) {
+					t.Fatalf("AppendString(%q) = %s, want %s", s, got, want)
+				}
+			}
+		}
+	}
+	// multi-byte sequences across a word boundary
+	for p := 0; p < 20; p++ {
+		for _, seq := range []string{"é", "日", "🎉", "\u2028", "\u2029", "\xe2\x80", "\xed\xa0\x80"} {
+			s := string(base[:p]) + seq + string(base[:20-p])
+			if got, want := AppendString(nil, s), stdlib(t, s); !bytes.Equal(got, want) {
+				t.Fatalf("AppendString(%q) = %s, want %s", s, got, want)
+			}
+		}
+	}
+}
+
+func BenchmarkAppendStringShort(b *testing.B) {
+	buf := make([]byte, 0, 256)
+	for b.Loop() {
+		buf = AppendString(buf[:0], "pass")
+		buf = AppendString(buf[:0], "example.com")
+	}
+}
