@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"io"
+	"net/netip"
 	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/enrich/verdict"
@@ -15,6 +16,7 @@ import (
 type builtDoc struct {
 	doc       mapping.AggregateDoc
 	index, id string
+	addr      netip.Addr // the record's source IP, which doc.Source.IP was formatted from; invalid when none
 }
 
 // parseAggregate streams records into documents; the sink enriches,
@@ -43,6 +45,7 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 		}
 		bd := sink.slot()
 		bd.index, bd.id = b.BuildInto(&bd.doc, rec)
+		bd.addr = rec.SourceIP
 		verdict.Derive(&bd.doc) // what policy_evaluated does not say
 		if err := sink.added(); err != nil {
 			return internalError{err}

@@ -3,10 +3,12 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"runtime"
 	"sync"
 	"sync/atomic"
 
+	"github.com/dmarc-agent/dmarc-agent/enrich"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 )
 
@@ -149,7 +151,16 @@ func (s *aggSink) flush(batch []builtDoc) error {
 		for i := range batch {
 			docs = append(docs, &batch[i].doc)
 		}
-		e.Aggregate(s.ctx, docs)
+		if ae, ok := e.(enrich.AddrAggregator); ok {
+			addrs := s.sc.addrs[:0]
+			for i := range batch {
+				addrs = append(addrs, batch[i].addr)
+			}
+			ae.AggregateAddrs(s.ctx, docs, addrs)
+			s.sc.addrs = addrs[:0]
+		} else {
+			e.Aggregate(s.ctx, docs)
+		}
 		clear(docs)
 		s.sc.docs = docs[:0]
 	}
@@ -178,6 +189,7 @@ func (s *aggSink) flush(batch []builtDoc) error {
 type aggScratch struct {
 	batch []builtDoc
 	docs  []*mapping.AggregateDoc
+	addrs []netip.Addr // the documents' source addresses, for the enricher
 	js    []byte
 	enc   mapping.AggregateEncoder
 }
