@@ -102,10 +102,15 @@ func (s *Service) lookup(ctx context.Context, c *cache, srcs []*mapping.Source, 
 		}
 		ent := &c.entries[e]
 		if !ent.known {
-			rec, err := s.geo.Lookup(a)
+			ent.geo, ent.known = c.network(a)
+		}
+		if !ent.known {
+			rec, bits, err := s.geo.LookupNetwork(a)
 			if err != nil {
 				ent.lookupErr = true
 				s.logger.Debug("GeoIP lookup failed", "ip", a, "err", err)
+			} else {
+				c.remember(a, bits, rec)
 			}
 			ent.geo, ent.known = rec, err == nil // a failed lookup is tried again next batch
 		}
@@ -261,6 +266,11 @@ type cache struct {
 	index   map[netip.Addr]int32
 	entries []entry
 	batch   uint64
+	// nets holds the GeoIP answers that hold for a whole /24 (IPv4) or /48
+	// (IPv6), by the first address of that network: the databases' networks
+	// are mostly larger, so the other addresses of a sender's network are
+	// answered without a lookup.
+	nets map[netip.Addr]geoip.Record
 	// per batch
 	idx    []int32 // entry of each source, -1 when its IP is invalid
 	unique []netip.Addr
@@ -272,12 +282,53 @@ type cache struct {
 // each); when a batch could pass it, the cache starts again empty.
 const cacheAddrs = 8192
 
+// The networks nets is keyed by.
+const netBits4, netBits6 = 24, 48
+
+// netKey is the key in nets of a's network, and whether a has one.
+func netKey(a netip.Addr) (netip.Addr, bool) {
+	bits := netBits6
+	if a.Is4() {
+		bits = netBits4
+	}
+	p, err := a.Prefix(bits)
+	return p.Addr(), err == nil
+}
+
+// network returns the record remembered for a's network.
+func (c *cache) network(a netip.Addr) (geoip.Record, bool) {
+	k, ok := netKey(a)
+	if !ok {
+		return geoip.Record{}, false
+	}
+	rec, ok := c.nets[k]
+	return rec, ok
+}
+
+// remember keeps rec for a's whole network when it holds for all of it
+// (the databases' answer holds for the first bits bits of a).
+func (c *cache) remember(a netip.Addr, bits int, rec geoip.Record) {
+	limit := netBits6
+	if a.Is4() {
+		limit = netBits4
+	}
+	if bits < 0 || bits > limit {
+		return
+	}
+	if k, ok := netKey(a); ok {
+		c.nets[k] = rec
+	}
+}
+
 // begin starts a batch of n sources.
 func (c *cache) begin(n int) {
 	c.batch++
 	if c.index == nil || len(c.entries)+n > cacheAddrs {
 		c.index = make(map[netip.Addr]int32, min(cacheAddrs, max(n, 64)))
 		c.entries = c.entries[:0]
+	}
+	if c.nets == nil || len(c.nets)+n > cacheAddrs {
+		c.nets = make(map[netip.Addr]geoip.Record, 64)
 	}
 	c.idx, c.unique = c.idx[:0], c.unique[:0]
 }

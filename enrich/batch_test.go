@@ -181,3 +181,36 @@ func TestCacheStartsAgainWhenFull(t *testing.T) {
 		t.Fatalf("cache holds %d addresses, more than %d", len(c.entries), cacheAddrs)
 	}
 }
+
+// TestNetworkCacheSameAsLookup: addresses answered from the network cache
+// (other addresses of the same /24 or /48 met before) get what a lookup of
+// their own gives.
+func TestNetworkCacheSameAsLookup(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DNS.Offline = true
+	var ips []string
+	for i := range 256 {
+		ips = append(ips, fmt.Sprintf("8.8.8.%d", i), fmt.Sprintf("40.107.%d.%d", i%3, i), fmt.Sprintf("2001:4860:4860::%x", i*97),
+			fmt.Sprintf("2a01:111:f400:%x::%x", i%5, i), fmt.Sprintf("1.1.%d.%d", i%2, 255-i))
+	}
+	warm := newTestService(t, cfg, nil)
+	got, addrs := mixedBatch(ips)
+	for i := 0; i < len(got); i += 200 {
+		j := min(i+200, len(got))
+		warm.AggregateAddrs(context.Background(), got[i:j], addrs[i:j])
+	}
+	ref := newTestService(t, cfg, nil)
+	want, _ := mixedBatch(ips)
+	for i := range want {
+		ref.caches = cachePool{} // a new cache: this address is looked up
+		ref.Aggregate(context.Background(), want[i:i+1])
+	}
+	if g, w := marshal(t, got), marshal(t, want); g != w {
+		t.Fatalf("documents differ:\n got %s\nwant %s", g, w)
+	}
+	c := warm.caches.get()
+	defer warm.caches.put(c)
+	if len(c.nets) == 0 || len(c.nets) > 20 {
+		t.Errorf("%d networks remembered for 5 ranges", len(c.nets))
+	}
+}

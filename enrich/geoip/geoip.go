@@ -109,14 +109,29 @@ func (d *DB) Databases() []Info {
 // Lookup returns what the databases know about ip. An error from one
 // database (a corrupt record) does not stop the others from answering.
 func (d *DB) Lookup(ip netip.Addr) (Record, error) {
+	rec, _, err := d.LookupNetwork(ip)
+	return rec, err
+}
+
+// LookupNetwork is Lookup that also says how far the answer holds: every
+// address that shares ip's first bits bits gets the same record (the
+// longest network of the databases consulted, found or empty); -1 when
+// that is not known.
+func (d *DB) LookupNetwork(ip netip.Addr) (Record, int, error) {
 	var rec Record
 	var errs []error
 	ip = ip.Unmap()
+	bits := 0
 	for _, r := range d.readers {
 		if r.ipv4DB && !ip.Is4() {
 			continue
 		}
 		res := r.db.Lookup(ip)
+		if p := res.Prefix(); bits >= 0 && p.IsValid() && p.Addr().Is4() == ip.Is4() && p.Contains(ip) {
+			bits = max(bits, p.Bits())
+		} else {
+			bits = -1
+		}
 		if !res.Found() {
 			if err := res.Err(); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", r.info.Path, err))
@@ -133,7 +148,7 @@ func (d *DB) Lookup(ip netip.Addr) (Record, error) {
 			break
 		}
 	}
-	return rec, errors.Join(errs...)
+	return rec, bits, errors.Join(errs...)
 }
 
 // Close releases the databases.
