@@ -53,7 +53,7 @@ func Parse(r io.Reader, fn func(rep *Report, rec *Record) error) (records int, e
 }
 
 var parserPool = sync.Pool{New: func() any {
-	return &parser{sc: newScanner(nil), intern: make(map[string]string)}
+	return &parser{sc: newScanner(nil), recent: new([numNodes]recentValues)}
 }}
 
 type parser struct {
@@ -80,7 +80,10 @@ type parser struct {
 	nrec               int // records seen (ordinal for messages)
 	records            int // records passed to fn
 
-	intern map[string]string
+	// recent holds values of each element met before, shared between the
+	// records and the reports this parser reads (at most numNodes *
+	// recentSlots strings of up to maxRecentLen bytes).
+	recent *[numNodes]recentValues
 }
 
 type fieldValue struct {
@@ -89,13 +92,10 @@ type fieldValue struct {
 }
 
 func (p *parser) release() {
-	sc, intern := p.sc, p.intern
+	sc := p.sc
 	sc.reset(nil)
-	if len(intern) > maxIntern {
-		intern = make(map[string]string)
-	}
 	*p = parser{
-		sc: sc, intern: intern,
+		sc: sc, recent: p.recent,
 		stack: p.stack[:0], names: p.names[:0], nameEnds: p.nameEnds[:0],
 		text: p.text[:0], scratch: p.scratch[:0],
 		rec: Record{Reasons: p.rec.Reasons[:0], DKIMResults: p.rec.DKIMResults[:0], SPFResults: p.rec.SPFResults[:0], Warnings: p.rec.Warnings[:0]},

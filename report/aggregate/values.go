@@ -11,9 +11,9 @@ import (
 
 const (
 	timeFmt = "2006-01-02T15:04:05Z"
-	// maxIntern bounds the table of repeated values (domains, results)
-	// shared between records to save allocations.
-	maxIntern = 4096
+	// maxRecentLen bounds the values remembered to be shared between
+	// records (a long comment is not kept).
+	maxRecentLen = 128
 )
 
 // setLeaf stores the trimmed text v of a leaf element.
@@ -21,45 +21,45 @@ func (p *parser) setLeaf(n node, v []byte) error {
 	rep, rec := p.rep, &p.rec
 	switch n {
 	case nodeVersion:
-		rep.Version = p.str(v)
+		rep.Version = p.str(n, v)
 	case nodeOrgName:
-		rep.Metadata.OrgName = p.str(v)
+		rep.Metadata.OrgName = p.str(n, v)
 	case nodeEmail:
-		rep.Metadata.Email = p.str(v)
+		rep.Metadata.Email = p.str(n, v)
 	case nodeExtraContact:
-		rep.Metadata.ExtraContactInfo = p.str(v)
+		rep.Metadata.ExtraContactInfo = p.str(n, v)
 	case nodeReportID:
-		rep.Metadata.ReportID = p.str(v)
+		rep.Metadata.ReportID = p.str(n, v)
 	case nodeBegin:
-		p.begin = fieldValue{set: true, raw: p.str(v)}
+		p.begin = fieldValue{set: true, raw: p.str(n, v)}
 	case nodeEnd:
-		p.end = fieldValue{set: true, raw: p.str(v)}
+		p.end = fieldValue{set: true, raw: p.str(n, v)}
 	case nodeError:
 		if len(v) > 0 {
-			rep.Metadata.Errors = append(rep.Metadata.Errors, p.str(v))
+			rep.Metadata.Errors = append(rep.Metadata.Errors, p.str(n, v))
 		}
 	case nodeGenerator:
-		rep.Metadata.Generator = p.str(v)
+		rep.Metadata.Generator = p.str(n, v)
 	case nodePolDomain:
-		rep.Policy.Domain = p.lower(v)
+		rep.Policy.Domain = p.lower(n, v)
 	case nodePolADKIM:
-		rep.Policy.ADKIM = p.lower(v)
+		rep.Policy.ADKIM = p.lower(n, v)
 	case nodePolASPF:
-		rep.Policy.ASPF = p.lower(v)
+		rep.Policy.ASPF = p.lower(n, v)
 	case nodePolP:
-		rep.Policy.P = p.lower(v)
+		rep.Policy.P = p.lower(n, v)
 	case nodePolSP:
-		rep.Policy.SP = p.lower(v)
+		rep.Policy.SP = p.lower(n, v)
 	case nodePolNP:
-		rep.Policy.NP = p.lower(v)
+		rep.Policy.NP = p.lower(n, v)
 	case nodePolPct:
 		rep.Policy.Pct = parsePct(v)
 	case nodePolFO:
-		rep.Policy.FO = p.lower(v)
+		rep.Policy.FO = p.lower(n, v)
 	case nodePolTesting:
-		rep.Policy.Testing = p.lower(v)
+		rep.Policy.Testing = p.lower(n, v)
 	case nodePolDiscovery:
-		rep.Policy.DiscoveryMethod = p.lower(v)
+		rep.Policy.DiscoveryMethod = p.lower(n, v)
 	case nodeSourceIP:
 		return p.setIP(v)
 	case nodeCount:
@@ -69,37 +69,37 @@ func (p *parser) setLeaf(n node, v []byte) error {
 		}
 		rec.Count, p.hasCount = c, true
 	case nodeDisposition:
-		rec.Disposition = p.lower(v)
+		rec.Disposition = p.lower(n, v)
 	case nodeEvalDKIM:
-		rec.DKIM = p.lower(v)
+		rec.DKIM = p.lower(n, v)
 	case nodeEvalSPF:
-		rec.SPF = p.lower(v)
+		rec.SPF = p.lower(n, v)
 	case nodeReasonType:
-		rec.Reasons[len(rec.Reasons)-1].Type = p.lower(v)
+		rec.Reasons[len(rec.Reasons)-1].Type = p.lower(n, v)
 	case nodeReasonComment:
-		rec.Reasons[len(rec.Reasons)-1].Comment = p.str(v)
+		rec.Reasons[len(rec.Reasons)-1].Comment = p.str(n, v)
 	case nodeHeaderFrom:
-		rec.HeaderFrom = p.lower(v)
+		rec.HeaderFrom = p.lower(n, v)
 	case nodeEnvelopeFrom:
-		rec.EnvelopeFrom = p.lower(v)
+		rec.EnvelopeFrom = p.lower(n, v)
 	case nodeEnvelopeTo:
-		rec.EnvelopeTo = p.lower(v)
+		rec.EnvelopeTo = p.lower(n, v)
 	case nodeDKIMDomain:
-		rec.DKIMResults[len(rec.DKIMResults)-1].Domain = p.lower(v)
+		rec.DKIMResults[len(rec.DKIMResults)-1].Domain = p.lower(n, v)
 	case nodeDKIMSelector:
-		rec.DKIMResults[len(rec.DKIMResults)-1].Selector = p.lower(v)
+		rec.DKIMResults[len(rec.DKIMResults)-1].Selector = p.lower(n, v)
 	case nodeDKIMResult:
-		rec.DKIMResults[len(rec.DKIMResults)-1].Result = p.lower(v)
+		rec.DKIMResults[len(rec.DKIMResults)-1].Result = p.lower(n, v)
 	case nodeDKIMHuman:
-		rec.DKIMResults[len(rec.DKIMResults)-1].HumanResult = p.str(v)
+		rec.DKIMResults[len(rec.DKIMResults)-1].HumanResult = p.str(n, v)
 	case nodeSPFDomain:
-		rec.SPFResults[len(rec.SPFResults)-1].Domain = p.lower(v)
+		rec.SPFResults[len(rec.SPFResults)-1].Domain = p.lower(n, v)
 	case nodeSPFScope:
-		rec.SPFResults[len(rec.SPFResults)-1].Scope = p.lower(v)
+		rec.SPFResults[len(rec.SPFResults)-1].Scope = p.lower(n, v)
 	case nodeSPFResult:
-		rec.SPFResults[len(rec.SPFResults)-1].Result = p.lower(v)
+		rec.SPFResults[len(rec.SPFResults)-1].Result = p.lower(n, v)
 	case nodeSPFHuman:
-		rec.SPFResults[len(rec.SPFResults)-1].HumanResult = p.str(v)
+		rec.SPFResults[len(rec.SPFResults)-1].HumanResult = p.str(n, v)
 	}
 	return nil
 }
@@ -117,7 +117,7 @@ func (p *parser) setIP(v []byte) error {
 			p.hasIP = true
 			return nil
 		}
-		p.rec.SourceAddress = p.str(v)
+		p.rec.SourceAddress = p.str(nodeSourceIP, v)
 		p.rec.Warnings = appendOnce(p.rec.Warnings, WarnInvalidSourceIP)
 		p.hasIP = true
 		return nil
@@ -128,31 +128,20 @@ func (p *parser) setIP(v []byte) error {
 	return nil
 }
 
-// str returns v as a string, invalid UTF-8 replaced by U+FFFD.
-func (p *parser) str(v []byte) string {
+// str returns v as a string, invalid UTF-8 replaced by U+FFFD. n is the
+// element it is the text of.
+func (p *parser) str(n node, v []byte) string {
 	if !utf8.Valid(v) {
 		v = bytes.ToValidUTF8(v, []byte("\uFFFD"))
 	}
-	return p.internBytes(v)
+	return p.recent[n].get(v)
 }
 
-// lower returns v lower-cased (domains, results, policy values).
-func (p *parser) lower(v []byte) string {
-	switch string(v) { // the most frequent values, without a map look-up
-	case "pass":
-		return "pass"
-	case "fail":
-		return "fail"
-	case "none":
-		return "none"
-	case "softfail":
-		return "softfail"
-	case "neutral":
-		return "neutral"
-	case "quarantine":
-		return "quarantine"
-	case "reject":
-		return "reject"
+// lower returns v lower-cased (domains, results, policy values). n is the
+// element it is the text of.
+func (p *parser) lower(n node, v []byte) string {
+	if s, ok := vocabulary(v); ok {
+		return s
 	}
 	for _, c := range v {
 		if c >= 'A' && c <= 'Z' || c >= utf8.RuneSelf {
@@ -160,25 +149,111 @@ func (p *parser) lower(v []byte) string {
 				v = bytes.ToValidUTF8(v, []byte("\uFFFD"))
 			}
 			p.scratch = append(p.scratch[:0], v...)
-			return p.internBytes(bytes.ToLower(p.scratch))
+			v = bytes.ToLower(p.scratch)
+			if s, ok := vocabulary(v); ok {
+				return s
+			}
+			break
 		}
 	}
-	return p.internBytes(v)
+	return p.recent[n].get(v)
 }
 
-// internBytes returns a string for v, shared with earlier equal values so
-// that the repeated domains and results of a large report cost no
-// allocation.
-func (p *parser) internBytes(v []byte) string {
-	if len(v) == 0 {
+// vocabulary returns the constant string equal to v when v is one of the
+// few values the lower-cased elements mostly hold (results, dispositions,
+// alignment modes, policies, scopes, override types, failure options):
+// these cost neither an allocation nor a map look-up.
+func vocabulary(v []byte) (string, bool) {
+	switch string(v) {
+	case "pass":
+		return "pass", true
+	case "fail":
+		return "fail", true
+	case "none":
+		return "none", true
+	case "softfail":
+		return "softfail", true
+	case "neutral":
+		return "neutral", true
+	case "temperror":
+		return "temperror", true
+	case "permerror":
+		return "permerror", true
+	case "policy":
+		return "policy", true
+	case "quarantine":
+		return "quarantine", true
+	case "reject":
+		return "reject", true
+	case "r":
+		return "r", true
+	case "s":
+		return "s", true
+	case "mfrom":
+		return "mfrom", true
+	case "helo":
+		return "helo", true
+	case "forwarded":
+		return "forwarded", true
+	case "sampled_out":
+		return "sampled_out", true
+	case "trusted_forwarder":
+		return "trusted_forwarder", true
+	case "mailing_list":
+		return "mailing_list", true
+	case "local_policy":
+		return "local_policy", true
+	case "other":
+		return "other", true
+	case "policy_test_mode":
+		return "policy_test_mode", true
+	case "0":
+		return "0", true
+	case "1":
+		return "1", true
+	case "d":
+		return "d", true
+	case "y":
+		return "y", true
+	case "n":
+		return "n", true
+	case "psl":
+		return "psl", true
+	case "treewalk":
+		return "treewalk", true
+	}
+	return "", false
+}
+
+// recentValues remembers values of one element, so that the values
+// reports repeat record after record (their domains, selectors, the
+// reporter's comments) are one string each, without the hashing and
+// growth of a map: a direct-mapped table of recentSlots strings, placed by
+// length and three bytes. Values of other elements never displace them.
+type recentValues [recentSlots]string
+
+const recentSlots = 16
+
+// recentSlot is v's place in a recentValues; v is not empty.
+func recentSlot(v []byte) uint {
+	n := len(v)
+	return (uint(n)*31 + uint(v[0]) + uint(v[n/2])*7 + uint(v[n-1])*13) % recentSlots
+}
+
+// get returns a string equal to v: the remembered one, or a new one that
+// then takes its slot.
+func (r *recentValues) get(v []byte) string {
+	n := len(v)
+	if n == 0 {
 		return ""
 	}
-	if s, ok := p.intern[string(v)]; ok {
-		return s
+	slot := &r[recentSlot(v)]
+	if *slot == string(v) {
+		return *slot
 	}
 	s := string(v)
-	if len(v) <= 128 && len(p.intern) < maxIntern {
-		p.intern[s] = s
+	if n <= maxRecentLen {
+		*slot = s
 	}
 	return s
 }
