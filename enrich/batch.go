@@ -101,18 +101,16 @@ func (s *Service) lookup(ctx context.Context, c *cache, srcs []*mapping.Source, 
 			continue
 		}
 		ent := &c.entries[e]
-		if !ent.known {
-			ent.geo, ent.known = c.network(a)
-		}
-		if !ent.known {
+		var known bool
+		if ent.geo, known = c.network(a); !known {
 			rec, bits, err := s.geo.LookupNetwork(a)
 			if err != nil {
 				ent.lookupErr = true
 				s.logger.Debug("GeoIP lookup failed", "ip", a, "err", err)
 			} else {
-				c.remember(a, bits, rec)
+				c.remember(a, bits, rec) // a failed lookup is tried again
 			}
-			ent.geo, ent.known = rec, err == nil // a failed lookup is tried again next batch
+			ent.geo = rec
 		}
 		switch {
 		case ent.lookupErr:
@@ -251,36 +249,34 @@ func (n *batchCounts) verdict(v string) {
 	}
 }
 
-// entry is what a cache knows about one address.
+// entry is what a batch knows about one of its addresses.
 type entry struct {
 	geo       geoip.Record
-	known     bool   // geo holds the databases' answer
-	lookupErr bool   // the last lookup failed (this batch)
-	batch     uint64 // the last batch that met the address
+	lookupErr bool // the GeoIP lookup failed
 	name      rdns.Name
 }
 
-// cache is one worker's memory of addresses, and its scratch for a batch.
-// A cache serves one batch at a time (cachePool), so it needs no lock.
+// cache is one worker's memory of GeoIP networks, and its scratch for a
+// batch. A cache serves one batch at a time (cachePool), so it needs no
+// lock.
 type cache struct {
-	index   map[netip.Addr]int32
-	entries []entry
-	batch   uint64
 	// nets holds the GeoIP answers that hold for a whole /24 (IPv4) or /48
-	// (IPv6), by the first address of that network: the databases' networks
-	// are mostly larger, so the other addresses of a sender's network are
-	// answered without a lookup.
+	// (IPv6), by the first address of that network: the databases'
+	// networks are mostly larger, and a domain's senders send from few
+	// networks, so most addresses are answered without a lookup.
 	nets map[netip.Addr]geoip.Record
 	// per batch
-	idx    []int32 // entry of each source, -1 when its IP is invalid
-	unique []netip.Addr
-	srcs   []*mapping.Source
-	dkim   []string
+	index   map[netip.Addr]int32 // entry of each distinct address
+	entries []entry
+	idx     []int32 // entry of each source, -1 when its IP is invalid
+	unique  []netip.Addr
+	srcs    []*mapping.Source
+	dkim    []string
 }
 
-// cacheAddrs bounds the addresses one cache remembers (about 150 bytes
+// cacheNets bounds the networks one cache remembers (about 150 bytes
 // each); when a batch could pass it, the cache starts again empty.
-const cacheAddrs = 8192
+const cacheNets = 8192
 
 // The networks nets is keyed by.
 const netBits4, netBits6 = 24, 48
@@ -322,31 +318,26 @@ func (c *cache) remember(a netip.Addr, bits int, rec geoip.Record) {
 
 // begin starts a batch of n sources.
 func (c *cache) begin(n int) {
-	c.batch++
-	if c.index == nil || len(c.entries)+n > cacheAddrs {
-		c.index = make(map[netip.Addr]int32, min(cacheAddrs, max(n, 64)))
-		c.entries = c.entries[:0]
-	}
-	if c.nets == nil || len(c.nets)+n > cacheAddrs {
+	if c.nets == nil {
 		c.nets = make(map[netip.Addr]geoip.Record, 64)
+		c.index = make(map[netip.Addr]int32, 64)
 	}
-	c.idx, c.unique = c.idx[:0], c.unique[:0]
+	if len(c.nets)+n > cacheNets {
+		clear(c.nets)
+	}
+	clear(c.index)
+	clear(c.entries)
+	c.entries, c.idx, c.unique = c.entries[:0], c.idx[:0], c.unique[:0]
 }
 
-// entry returns the index of a's entry and whether this batch meets a for
-// the first time (its reverse-DNS name is then cleared, to be resolved).
+// entry returns the index of a's entry in this batch and whether it is new.
 func (c *cache) entry(a netip.Addr) (int32, bool) {
-	e, ok := c.index[a]
-	if !ok {
-		e = int32(len(c.entries))
-		c.entries = append(c.entries, entry{})
-		c.index[a] = e
-	}
-	ent := &c.entries[e]
-	if ent.batch == c.batch {
+	if e, ok := c.index[a]; ok {
 		return e, false
 	}
-	ent.batch, ent.name, ent.lookupErr = c.batch, rdns.Name{}, false
+	e := int32(len(c.entries))
+	c.entries = append(c.entries, entry{})
+	c.index[a] = e
 	return e, true
 }
 

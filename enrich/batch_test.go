@@ -155,7 +155,7 @@ func TestConcurrentBatches(t *testing.T) {
 	}
 }
 
-// TestCacheStartsAgainWhenFull: batches of more distinct addresses than a
+// TestCacheStartsAgainWhenFull: batches of addresses from more networks than a
 // cache holds give what a new service gives.
 func TestCacheStartsAgainWhenFull(t *testing.T) {
 	cfg := DefaultConfig()
@@ -177,8 +177,8 @@ func TestCacheStartsAgainWhenFull(t *testing.T) {
 	}
 	c := warm.caches.get()
 	defer warm.caches.put(c)
-	if len(c.entries) > cacheAddrs {
-		t.Fatalf("cache holds %d addresses, more than %d", len(c.entries), cacheAddrs)
+	if len(c.nets) > cacheNets {
+		t.Fatalf("cache holds %d networks, more than %d", len(c.nets), cacheNets)
 	}
 }
 
@@ -212,5 +212,8 @@ func TestNetworkCacheSameAsLookup(t *testing.T) {
 	defer warm.caches.put(c)
 	if len(c.nets) == 0 || len(c.nets) > 20 {
 		t.Errorf("%d networks remembered for 5 ranges", len(c.nets))
+	}
+	if len(c.index) > 200 { // the last batch's addresses only
+		t.Errorf("%d addresses remembered after a batch of 200", len(c.index))
 	}
 }
