@@ -264,7 +264,8 @@ type cache struct {
 	// (IPv6), by the first address of that network: the databases'
 	// networks are mostly larger, and a domain's senders send from few
 	// networks, so most addresses are answered without a lookup.
-	nets map[netip.Addr]geoip.Record
+	nets map[uint64]int32 // by netKey, the index in recs
+	recs []geoip.Record
 	// per batch
 	index   map[netip.Addr]int32 // entry of each distinct address
 	entries []entry
@@ -281,24 +282,24 @@ const cacheNets = 8192
 // The networks nets is keyed by.
 const netBits4, netBits6 = 24, 48
 
-// netKey is the key in nets of a's network, and whether a has one.
-func netKey(a netip.Addr) (netip.Addr, bool) {
-	bits := netBits6
+// netKey is the key in nets of a's network: the first 24 bits of an IPv4
+// address, or the first 48 bits of an IPv6 one with the low bit set.
+func netKey(a netip.Addr) uint64 {
 	if a.Is4() {
-		bits = netBits4
+		b := a.As4()
+		return uint64(b[0])<<40 | uint64(b[1])<<32 | uint64(b[2])<<24
 	}
-	p, err := a.Prefix(bits)
-	return p.Addr(), err == nil
+	b := a.As16()
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | 1
 }
 
 // network returns the record remembered for a's network.
 func (c *cache) network(a netip.Addr) (geoip.Record, bool) {
-	k, ok := netKey(a)
-	if !ok {
-		return geoip.Record{}, false
+	if i, ok := c.nets[netKey(a)]; ok {
+		return c.recs[i], true
 	}
-	rec, ok := c.nets[k]
-	return rec, ok
+	return geoip.Record{}, false
 }
 
 // remember keeps rec for a's whole network when it holds for all of it
@@ -311,19 +312,20 @@ func (c *cache) remember(a netip.Addr, bits int, rec geoip.Record) {
 	if bits < 0 || bits > limit {
 		return
 	}
-	if k, ok := netKey(a); ok {
-		c.nets[k] = rec
-	}
+	c.nets[netKey(a)] = int32(len(c.recs))
+	c.recs = append(c.recs, rec)
 }
 
 // begin starts a batch of n sources.
 func (c *cache) begin(n int) {
 	if c.nets == nil {
-		c.nets = make(map[netip.Addr]geoip.Record, 64)
+		c.nets = make(map[uint64]int32, 64)
 		c.index = make(map[netip.Addr]int32, 64)
 	}
 	if len(c.nets)+n > cacheNets {
 		clear(c.nets)
+		clear(c.recs)
+		c.recs = c.recs[:0]
 	}
 	clear(c.index)
 	clear(c.entries)
