@@ -76,7 +76,7 @@ func (s *Service) Sources(ctx context.Context, srcs []*mapping.Source) {
 // the batch counted once; reverse DNS for the distinct addresses,
 // concurrently within the batch budget.
 func (s *Service) lookup(ctx context.Context, c *cache, srcs []*mapping.Source, given []netip.Addr) {
-	c.begin(len(srcs))
+	c.begin()
 	var n batchCounts
 	for i, src := range srcs {
 		var a netip.Addr
@@ -260,12 +260,12 @@ type entry struct {
 // batch. A cache serves one batch at a time (cachePool), so it needs no
 // lock.
 type cache struct {
-	// nets holds the GeoIP answers that hold for a whole /24 (IPv4) or /48
-	// (IPv6), by the first address of that network: the databases'
+	// nets holds GeoIP answers that hold for a whole /24 (IPv4) or /48
+	// (IPv6) network, in a direct-mapped table by netKey: the databases'
 	// networks are mostly larger, and a domain's senders send from few
-	// networks, so most addresses are answered without a lookup.
-	nets map[uint64]int32 // by netKey, the index in recs
-	recs []geoip.Record
+	// networks, so most addresses are answered without a lookup. A network
+	// takes the slot of the one before it; nothing needs clearing.
+	nets *[cacheNets]netSlot
 	// per batch
 	index   map[netip.Addr]int32 // entry of each distinct address
 	entries []entry
@@ -275,9 +275,21 @@ type cache struct {
 	dkim    []string
 }
 
-// cacheNets bounds the networks one cache remembers (about 150 bytes
-// each); when a batch could pass it, the cache starts again empty.
-const cacheNets = 8192
+// cacheNets is the number of slots of a cache's network table (about
+// 130 bytes each).
+const cacheNetBits, cacheNets = 12, 1 << 12
+
+// netSlot is one network of the table; ok says it holds one.
+type netSlot struct {
+	key uint64
+	ok  bool
+	rec geoip.Record
+}
+
+// slot is the place of key in the table.
+func (c *cache) slot(key uint64) *netSlot {
+	return &c.nets[(key*0x9E3779B97F4A7C15)>>(64-cacheNetBits)]
+}
 
 // The networks nets is keyed by.
 const netBits4, netBits6 = 24, 48
@@ -296,8 +308,9 @@ func netKey(a netip.Addr) uint64 {
 
 // network returns the record remembered for a's network.
 func (c *cache) network(a netip.Addr) (geoip.Record, bool) {
-	if i, ok := c.nets[netKey(a)]; ok {
-		return c.recs[i], true
+	k := netKey(a)
+	if sl := c.slot(k); sl.ok && sl.key == k {
+		return sl.rec, true
 	}
 	return geoip.Record{}, false
 }
@@ -312,20 +325,15 @@ func (c *cache) remember(a netip.Addr, bits int, rec geoip.Record) {
 	if bits < 0 || bits > limit {
 		return
 	}
-	c.nets[netKey(a)] = int32(len(c.recs))
-	c.recs = append(c.recs, rec)
+	k := netKey(a)
+	*c.slot(k) = netSlot{key: k, ok: true, rec: rec}
 }
 
-// begin starts a batch of n sources.
-func (c *cache) begin(n int) {
+// begin starts a batch.
+func (c *cache) begin() {
 	if c.nets == nil {
-		c.nets = make(map[uint64]int32, 64)
+		c.nets = new([cacheNets]netSlot)
 		c.index = make(map[netip.Addr]int32, 64)
-	}
-	if len(c.nets)+n > cacheNets {
-		clear(c.nets)
-		clear(c.recs)
-		c.recs = c.recs[:0]
 	}
 	clear(c.index)
 	clear(c.entries)

@@ -155,9 +155,10 @@ func TestConcurrentBatches(t *testing.T) {
 	}
 }
 
-// TestCacheStartsAgainWhenFull: batches of addresses from more networks than a
-// cache holds give what a new service gives.
-func TestCacheStartsAgainWhenFull(t *testing.T) {
+// TestCacheFull: batches of addresses from more networks than a cache
+// holds (networks then take each other's slots) give what a new service
+// gives.
+func TestCacheFull(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DNS.Offline = true
 	warm := newTestService(t, cfg, nil)
@@ -177,9 +178,20 @@ func TestCacheStartsAgainWhenFull(t *testing.T) {
 	}
 	c := warm.caches.get()
 	defer warm.caches.put(c)
-	if len(c.nets) > cacheNets {
-		t.Fatalf("cache holds %d networks, more than %d", len(c.nets), cacheNets)
+	if n := c.networks(); n < cacheNets/2 {
+		t.Fatalf("the table holds %d networks after 9,000 of them", n)
 	}
+}
+
+// networks counts the networks c remembers.
+func (c *cache) networks() int {
+	n := 0
+	for _, sl := range c.nets {
+		if sl.ok {
+			n++
+		}
+	}
+	return n
 }
 
 // TestNetworkCacheSameAsLookup: addresses answered from the network cache
@@ -210,8 +222,8 @@ func TestNetworkCacheSameAsLookup(t *testing.T) {
 	}
 	c := warm.caches.get()
 	defer warm.caches.put(c)
-	if len(c.nets) == 0 || len(c.nets) > 20 {
-		t.Errorf("%d networks remembered for 5 ranges", len(c.nets))
+	if n := c.networks(); n == 0 || n > 20 {
+		t.Errorf("%d networks remembered for 5 ranges", n)
 	}
 	if len(c.index) > 200 { // the last batch's addresses only
 		t.Errorf("%d addresses remembered after a batch of 200", len(c.index))
