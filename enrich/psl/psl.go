@@ -51,7 +51,10 @@ func registered(name string) string {
 // alignment.
 func SameOrg(a, b string) bool {
 	ra := Registered(a)
-	return ra != "" && ra == Registered(b)
+	if ra == "" {
+		return false
+	}
+	return a == b || ra == Registered(b) // the same name (header From and signer, mostly): one look-up
 }
 
 // Within reports whether name equals domain or is a subdomain of it. Both

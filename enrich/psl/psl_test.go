@@ -33,7 +33,8 @@ func testRegistered(t *testing.T) {
 }
 
 func TestSameOrgAndWithin(t *testing.T) {
-	if !SameOrg("mail.example.com", "EXAMPLE.com.") || SameOrg("example.com", "example.net") || SameOrg("", "") {
+	if !SameOrg("mail.example.com", "EXAMPLE.com.") || SameOrg("example.com", "example.net") || SameOrg("", "") ||
+		!SameOrg("example.com", "example.com") || SameOrg("co.uk", "co.uk") || SameOrg("a..b", "a..b") {
 		t.Error("SameOrg")
 	}
 	for _, tc := range []struct {
