@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dmarc-agent/dmarc-agent/collector/files"
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailtest"
 )
 
@@ -291,8 +292,8 @@ func TestIngestSkipsHiddenEntries(t *testing.T) {
 		t.Fatalf("explicit hidden file: exit %d, want %d", code, ExitRejected)
 	}
 	// The progress total counts what the walk sends.
-	if n := countInputs(t.Context(), []string{in, filepath.Join(in, ".r.xml.tmp")}); n != 2 {
-		t.Errorf("countInputs = %d, want 2", n)
+	if n := files.Count(t.Context(), []string{in, filepath.Join(in, ".r.xml.tmp")}); n != 2 {
+		t.Errorf("files.Count = %d, want 2", n)
 	}
 }
 
