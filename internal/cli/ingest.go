@@ -137,7 +137,7 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 		st.Close(context.WithoutCancel(ctx))
 		return ExitFatal
 	}
-	st.pipeline = st.pipeline.OneShot()
+	st.pipeline = st.pipeline.OneShot().WithTally(newReportTally)
 	sum := newSummary(cfg.Output.OpenSearch.Enabled())
 	var paths *files.Source
 	if src == nil {
