@@ -99,8 +99,8 @@ type refused struct {
 }
 
 type domainJSON struct {
-	Messages   int64                  `json:"messages"`
-	PassRate   float64                `json:"pass_rate"`
+	Messages   int64         `json:"messages"`
+	PassRate   float64       `json:"pass_rate"`
 	TopFailing []sourceCount `json:"top_failing_sources"`
 }
 
