@@ -178,7 +178,7 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 			"nothing was acknowledged for it. Run the same command again once the output is back: document ids are deterministic, so nothing is duplicated", sum.Files))
 	}
 	if srcErr != nil {
-		sum.Fatal = append(sum.Fatal, "reading "+oneLine(srcErr.Error()))
+		sum.Fatal = append(sum.Fatal, oneLine(srcErr.Error())) // "source gmail: ..."
 	}
 	if paths != nil {
 		for _, u := range paths.Unreadable() {
