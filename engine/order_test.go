@@ -114,8 +114,7 @@ func TestPanicInPrepareIsARejection(t *testing.T) {
 // (not handed back), nothing more is read, and Run returns nil.
 func TestStopReadingFinishesWhatWasRead(t *testing.T) {
 	src := newFakeSource("dir", 100)
-	var r *Runner[collector.Message]
-	r = NewRunner(Config{InFlight: 1, QueueSize: 2, Ordered: true}, Func(func(context.Context, collector.Message) collector.Outcome {
+	r := NewRunner(Config{InFlight: 1, QueueSize: 2, Ordered: true}, Func(func(context.Context, collector.Message) collector.Outcome {
 		return collector.Outcome{}
 	}), []collector.Source{src}, nil, nil)
 	var seen []string
