@@ -61,29 +61,34 @@ func (d *dispatch) inTurn(seq uint64, f func()) {
 }
 
 // turns lets holders of sequence numbers proceed one at a time, in order.
+// Each waiter has its own channel: passing the turn wakes only the next
+// holder, not every message waiting in the window.
 type turns struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	cur  uint64
+	mu      sync.Mutex
+	cur     uint64
+	waiting map[uint64]chan struct{}
 }
 
-func newTurns() *turns {
-	t := &turns{}
-	t.cond = sync.NewCond(&t.mu)
-	return t
-}
+func newTurns() *turns { return &turns{waiting: map[uint64]chan struct{}{}} }
 
 func (t *turns) wait(seq uint64) {
 	t.mu.Lock()
-	for t.cur != seq {
-		t.cond.Wait()
+	if t.cur == seq {
+		t.mu.Unlock()
+		return
 	}
+	ch := make(chan struct{})
+	t.waiting[seq] = ch
 	t.mu.Unlock()
+	<-ch
 }
 
 func (t *turns) next() {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.cur++
-	t.mu.Unlock()
-	t.cond.Broadcast()
+	if ch, ok := t.waiting[t.cur]; ok {
+		delete(t.waiting, t.cur)
+		close(ch)
+	}
 }
