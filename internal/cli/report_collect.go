@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/collector/files"
+	"github.com/dmarc-agent/dmarc-agent/engine"
 	"github.com/dmarc-agent/dmarc-agent/insight"
 	"github.com/dmarc-agent/dmarc-agent/insight/source"
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
@@ -58,7 +60,7 @@ func collectPaths(ctx context.Context, env Env, cfg config.Config, logger *slog.
 		for _, f := range res.Output.Failed {
 			c.Reject(f.Index+"/"+f.ID, f.Reason)
 		}
-		if out.Err != nil && !out.Rejected() {
+		if out.Err != nil && !out.Rejected() && !errors.Is(out.Err, engine.ErrShutdown) { // interrupted: ctx says so below
 			fatal = append(fatal, oneLine(out.Err.Error()))
 		}
 	})
