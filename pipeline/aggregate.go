@@ -27,6 +27,9 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 		date time.Time
 		sink = p.newAggSink(ctx, pr, res)
 	)
+	if p.d.Tally != nil {
+		res.tally = p.d.Tally()
+	}
 	// The sink is released however this returns, a panic of the parser
 	// included (see parseRecovered).
 	finished := false

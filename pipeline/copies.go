@@ -16,7 +16,8 @@ type ReportCopy struct {
 	Messages  int64
 	Warnings  int
 	Repairs   map[string]int
-	Domains   map[string]*DomainStats
+	// Tally is the report's, when Deps.Tally is set.
+	Tally Tally
 }
 
 // noteID adds a document id to the report's key.
@@ -38,7 +39,7 @@ func (r *Result) addRepair(kind string, n int) {
 // copyOf returns the ReportCopy of a Result that holds one report of kind k.
 func (r *Result) copyOf(k mapping.Kind) ReportCopy {
 	c := ReportCopy{Kind: k, Documents: r.Documents, Messages: r.Messages, Warnings: r.Warnings,
-		Repairs: r.Repairs, Domains: r.Domains}
+		Repairs: r.Repairs, Tally: r.tally}
 	h := sha256.New()
 	h.Write([]byte(k))
 	h.Write([]byte{0})
@@ -54,14 +55,7 @@ func (r *Result) copyOf(k mapping.Kind) ReportCopy {
 func (r *Result) AddCopy(c ReportCopy) {
 	r.merge(&Result{
 		Reports: map[mapping.Kind]int{c.Kind: 1}, Documents: c.Documents, Messages: c.Messages,
-		Warnings: c.Warnings, Repairs: c.Repairs, Domains: c.Domains,
+		Warnings: c.Warnings, Repairs: c.Repairs,
 		docsByKind: map[mapping.Kind]int{c.Kind: c.Documents},
 	})
-}
-
-// DomainStats summarises aggregate records of one policy domain.
-type DomainStats struct {
-	Messages int64
-	Passed   int64
-	failing  map[string]int64 // source IP -> failing messages, bounded
 }

@@ -111,7 +111,7 @@ func TestFullArchiveDiskKeepsReportsPending(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := NewRunner(testConfig(2, 4, time.Minute), p, []collector.Source{src}, nil, nil).Run(context.Background(), true); err != nil {
+				if err := NewRunner(testConfig(2, 4, time.Minute), p, []collector.Source{src}).Run(context.Background(), true); err != nil {
 					t.Fatal(err)
 				}
 			}

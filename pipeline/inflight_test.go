@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/output"
@@ -95,7 +96,7 @@ func TestInFlightBeyondWorkers(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Workers, cfg.InFlight = 2, 12
 	p := New(cfg, Deps{Output: out, Prefix: "dmarc"})
-	r := NewRunner(cfg, p, []collector.Source{&sliceSource{msgs}}, nil, nil)
+	r := NewRunner(testConfig(cfg.InFlight, cfg.QueueSize, time.Minute), p, []collector.Source{&sliceSource{msgs}})
 	done := make(chan error, 1)
 	go func() { done <- r.Run(t.Context(), true) }()
 

@@ -101,7 +101,7 @@ func TestPanicUnderTheRunner(t *testing.T) {
 		msgs:     []collector.Message{message("boom.xml", []byte(aggXML("boom", 2))), message("ok.xml", []byte(aggXML("ok", 2)))},
 		outcomes: make(chan collector.Outcome, 2),
 	}
-	r := NewRunner(testConfig(1, 1, time.Second), p, []collector.Source{src}, nil, NewRunMetrics(nil))
+	r := NewRunner(testConfig(1, 1, time.Second), p, []collector.Source{src})
 	if err := r.Run(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}

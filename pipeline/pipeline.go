@@ -45,6 +45,12 @@ type ArchiveWriter interface {
 	Abort() error
 }
 
+// Tally counts what a summary needs from the documents of one aggregate
+// report (see Deps.Tally). It is used by one goroutine at a time.
+type Tally interface {
+	Add(doc *mapping.AggregateDoc)
+}
+
 // Deps are the parts a pipeline uses. Enricher, Archiver and Metrics may be nil.
 type Deps struct {
 	Output   output.Output
@@ -63,6 +69,11 @@ type Deps struct {
 	// OneShot says no one delivers a failed message again (ingest): logs
 	// then do not promise a retry.
 	OneShot bool
+	// Tally (may be nil) returns a fresh counter for each aggregate report:
+	// the pipeline gives it every document of the report, and the report's
+	// ReportCopy carries it. Only a command that prints statistics sets it,
+	// so that `run` does no per-document work for them.
+	Tally func() Tally
 	// ArchiveFault (may be nil) records archive write failures, which keep
 	// their message pending, and is cleared by the next successful commit.
 	ArchiveFault *health.Fault
@@ -124,5 +135,13 @@ func (p *Pipeline) OneShot() *Pipeline {
 func (p *Pipeline) WithOutput(o output.Output) *Pipeline {
 	q := *p
 	q.d.Output = o
+	return &q
+}
+
+// WithTally returns a pipeline that is p giving each aggregate report's
+// documents to a tally from newTally (the ingest summary's statistics).
+func (p *Pipeline) WithTally(newTally func() Tally) *Pipeline {
+	q := *p
+	q.d.Tally = newTally
 	return &q
 }

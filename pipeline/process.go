@@ -26,11 +26,12 @@ const enrichBatch = 512
 // Prepared is a message whose reports are parsed and spooled, waiting for
 // delivery. Deliver must be called exactly once.
 type Prepared struct {
-	msg      collector.Message
-	spool    *spool.Spool
-	archives []pendingArchive
-	result   Result
-	err      error // transient: the message must be delivered again later
+	msg       collector.Message
+	spool     *spool.Spool
+	archives  []pendingArchive
+	result    Result
+	err       error   // transient: the message must be delivered again later
+	delivered *Result // set by Staged.Deliver
 }
 
 type pendingArchive struct {
@@ -98,9 +99,7 @@ func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared
 		sr = &sourceReader{r: rc}
 		in = sr
 	}
-	err = decode.Walk(ctx, in, msg.Name, p.d.Decode,
-		func(ctx context.Context, part decode.Part) error { return p.part(ctx, pr, part) },
-		func(name string, reason error) { pr.reject(name, reason.Error(), kind.Classify(reason, "container")) })
+	err = p.walkRecovered(ctx, pr, in)
 	switch {
 	case sr != nil && sr.err != nil:
 		// The source failed to give its bytes (an I/O error, a file that
@@ -112,6 +111,30 @@ func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared
 		pr.err = fmt.Errorf("processing %s: %w", msg.ID, err)
 	}
 	return pr
+}
+
+// walkRecovered decodes the message and parses each report (see part),
+// with a panic of the decoders (outside any one report) turned into a
+// rejection of the whole message with the reason.
+func (p *Pipeline) walkRecovered(ctx context.Context, pr *Prepared, in io.Reader) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			pe := newPanicError(v)
+			p.log.Error("panic while decoding a message; it is rejected", "id", pr.msg.ID, "panic", v, "stack", pe.stack)
+			// Nothing of the message is delivered, so that none of it is
+			// acknowledged as done: it is set aside whole, with the reason.
+			pr.result = Result{Rejected: pr.result.Rejected}
+			for _, a := range pr.archives {
+				a.w.Abort()
+			}
+			pr.archives = nil
+			pr.reject(pr.msg.Name, pe.Error(), "internal")
+			err = nil
+		}
+	}()
+	return decode.Walk(ctx, in, pr.msg.Name, p.d.Decode,
+		func(ctx context.Context, part decode.Part) error { return p.part(ctx, pr, part) },
+		func(name string, reason error) { pr.reject(name, reason.Error(), kind.Classify(reason, "container")) })
 }
 
 func (pr *Prepared) reject(name, reason, class string) {

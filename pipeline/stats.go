@@ -1,9 +1,7 @@
 package pipeline
 
 import (
-	"cmp"
 	"hash"
-	"slices"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/mapping"
@@ -30,7 +28,6 @@ type Result struct {
 	Messages int64
 	Rejected []Rejection
 	Output   output.Result
-	Domains  map[string]*DomainStats
 	// Warnings counts aggregate records kept despite a problem (an
 	// unreadable source_ip): their documents carry warnings.
 	Warnings int
@@ -43,80 +40,15 @@ type Result struct {
 
 	docsByKind map[mapping.Kind]int
 	ids        hash.Hash // of the ids of the report's documents, while it is parsed
+	tally      Tally     // of the report being parsed (Deps.Tally)
 }
 
-// maxTracked bounds the failing sources kept per domain; when it is reached
-// the smaller half is dropped (the heavy hitters a summary shows survive).
-const maxTracked = 4096
-
-func (d *DomainStats) addFailing(ip string, n int64) {
-	if d.failing == nil {
-		d.failing = map[string]int64{}
-	}
-	d.failing[ip] += n
-	if len(d.failing) > maxTracked {
-		keep := d.TopFailing(maxTracked / 2) // deterministic: by count, then IP
-		clear(d.failing)
-		for _, s := range keep {
-			d.failing[s.IP] = s.Messages
-		}
-	}
-}
-
-func (d *DomainStats) merge(o *DomainStats) {
-	d.Messages += o.Messages
-	d.Passed += o.Passed
-	for ip, n := range o.failing {
-		d.addFailing(ip, n)
-	}
-}
-
-// SourceCount is a source and its failing message count.
-type SourceCount struct {
-	IP       string `json:"ip"`
-	Messages int64  `json:"messages"`
-}
-
-// TopFailing returns the n sources with the most failing messages, ties by IP.
-func (d *DomainStats) TopFailing(n int) []SourceCount {
-	out := make([]SourceCount, 0, len(d.failing))
-	for ip, c := range d.failing {
-		out = append(out, SourceCount{ip, c})
-	}
-	slices.SortFunc(out, func(a, b SourceCount) int {
-		return cmp.Or(cmp.Compare(b.Messages, a.Messages), cmp.Compare(a.IP, b.IP))
-	})
-	return out[:min(n, len(out))]
-}
-
-// PassRate is the share of messages that passed DMARC, 0..1.
-func (d *DomainStats) PassRate() float64 {
-	if d.Messages == 0 {
-		return 0
-	}
-	return float64(d.Passed) / float64(d.Messages)
-}
-
+// addAggregate counts one document of the report being parsed: what the
+// metrics need always, the rest only through the report's tally.
 func (r *Result) addAggregate(doc *mapping.AggregateDoc) {
 	r.Messages += doc.Message.Count
-	if r.Domains == nil {
-		r.Domains = map[string]*DomainStats{}
-	}
-	d := r.Domains[doc.Policy.Domain]
-	if d == nil {
-		d = &DomainStats{}
-		r.Domains[doc.Policy.Domain] = d
-	}
-	d.Messages += doc.Message.Count
-	switch {
-	case doc.DMARC.Passed():
-		d.Passed += doc.Message.Count
-	case doc.DMARC.Pass != nil: // unknown is neither passing nor failing
-		src := doc.Source.IP
-		if src == "" {
-			src = doc.Source.Address
-		}
-		d.addFailing(src, doc.Message.Count)
+	if r.tally != nil {
+		r.tally.Add(doc)
 	}
 	if len(doc.Warnings) > 0 {
 		r.Warnings++
@@ -149,15 +81,6 @@ func (r *Result) merge(o *Result) {
 	r.Copies = append(r.Copies, o.Copies...)
 	r.Rejected = append(r.Rejected, o.Rejected...)
 	r.Output.Add(o.Output)
-	if len(o.Domains) > 0 && r.Domains == nil {
-		r.Domains = map[string]*DomainStats{}
-	}
-	for name, d := range o.Domains {
-		if r.Domains[name] == nil {
-			r.Domains[name] = &DomainStats{}
-		}
-		r.Domains[name].merge(d)
-	}
 }
 
 // Merge adds o's counts to r; callers build run summaries with it.

@@ -55,7 +55,7 @@ func TestArchiveOnFullTmpfs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := NewRunner(testConfig(2, 4, time.Minute), p, []collector.Source{src}, nil, nil).Run(context.Background(), true); err != nil {
+		if err := NewRunner(testConfig(2, 4, time.Minute), p, []collector.Source{src}).Run(context.Background(), true); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -18,7 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
-	"github.com/dmarc-agent/dmarc-agent/pipeline"
+	"github.com/dmarc-agent/dmarc-agent/engine"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -94,19 +94,13 @@ func (s fakeSource) Run(ctx context.Context, out chan<- collector.Message, _ boo
 	return nil
 }
 
-type procFunc func(ctx context.Context, msg collector.Message) collector.Outcome
-
-func (f procFunc) Process(ctx context.Context, msg collector.Message) collector.Outcome {
-	return f(ctx, msg)
-}
-
 // TestMetricsMatchWhatWasDelivered runs the pipeline over 37 messages (every
 // seventh holds no report), then reads /metrics with the Prometheus text
 // parser.
 func TestMetricsMatchWhatWasDelivered(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m := pipeline.NewRunMetrics(reg)
-	proc := procFunc(func(_ context.Context, msg collector.Message) collector.Outcome {
+	m := engine.NewRunMetrics(reg)
+	proc := engine.Func(func(_ context.Context, msg collector.Message) collector.Outcome {
 		var i int
 		fmt.Sscanf(msg.ID, "m%d", &i)
 		if i%7 == 0 {
@@ -114,9 +108,8 @@ func TestMetricsMatchWhatWasDelivered(t *testing.T) {
 		}
 		return collector.Outcome{Reports: map[string]int{"aggregate": 1}}
 	})
-	cfg := pipeline.DefaultConfig()
-	cfg.Workers = 4
-	if err := pipeline.NewRunner(cfg, proc, []collector.Source{fakeSource{37}}, nil, m).Run(context.Background(), true); err != nil {
+	cfg := engine.Config{InFlight: 4, QueueSize: 16}
+	if err := engine.NewRunner(cfg, proc, []collector.Source{fakeSource{37}}, nil, m).Run(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
 	s := start(t, reg, nil)

@@ -7,11 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/collector/files"
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail"
+	"github.com/dmarc-agent/dmarc-agent/engine"
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
 	"github.com/dmarc-agent/dmarc-agent/output/file"
 	"github.com/dmarc-agent/dmarc-agent/pipeline"
@@ -136,57 +137,54 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 		st.Close(context.WithoutCancel(ctx))
 		return ExitFatal
 	}
-	st.pipeline = st.pipeline.OneShot()
+	st.pipeline = st.pipeline.OneShot().WithTally(newReportTally)
 	sum := newSummary(cfg.Output.OpenSearch.Enabled())
-	in := make(chan collector.Message)
-	srcErr := make(chan error, 1)
+	var paths *files.Source
+	if src == nil {
+		paths = files.New(fs.Args())
+		src = paths
+		if progress.active() {
+			countCtx, stopCount := context.WithCancel(ctx)
+			defer stopCount() // a count still walking a huge tree stops with the run
+			go func() { progress.setTotal(files.Count(countCtx, fs.Args())) }()
+		}
+	}
 	// The first message the output could not take stops the reading of new
 	// inputs: the cluster has been failing for a whole retry budget, and every
 	// further input would wait as long. What was read is finished.
-	feedCtx, stopFeed := context.WithCancel(ctx)
-	defer stopFeed()
 	stopped := false
-	var unreadable []pipeline.Rejection // written by the walker only, read after it ends
-	if progress.active() && src == nil {
-		countCtx, stopCount := context.WithCancel(ctx)
-		defer stopCount() // a count still walking a huge tree stops with the run
-		go func() { progress.setTotal(countInputs(countCtx, fs.Args())) }()
-	}
-	go func() {
-		defer close(in)
-		if src != nil {
-			srcErr <- src.Run(feedCtx, in, true)
-			return
+	runner := st.runner(cfg.Pipeline, []collector.Source{src}, logger, nil)
+	runner.Observe(func(msg collector.Message, pr *pipeline.Prepared, out collector.Outcome) {
+		if errors.Is(out.Err, engine.ErrShutdown) {
+			return // interrupted: what was not finished is not counted as delivered
 		}
-		unreadable = walkInputs(feedCtx, fs.Args(), in)
-		srcErr <- nil
-	}()
-	ordered := st.files != nil // NDJSON files: same inputs, same bytes
-	// Ordered delivery gains nothing from messages waiting in turn; otherwise
-	// many messages wait for the output at once, so that it can fill its
-	// bulk requests (the pipeline parses at most `workers` at a time).
-	inFlight := cfg.Pipeline.EffectiveInFlight()
-	if ordered {
-		inFlight = cfg.Pipeline.EffectiveWorkers()
-	}
-	processAll(ctx, st.pipeline, in, inFlight, ordered, func(res pipeline.Result) {
+		res := pr.Result()
+		res.Outcome = out
+		if pr == nil { // the engine rejected it (a panic outside the pipeline)
+			res.Rejected = []pipeline.Rejection{{Path: msg.ID, Reason: out.Reason, Class: "internal"}}
+		}
 		sum.Files++
 		sum.add(res)
 		progress.step()
-		if res.Outcome.Err != nil && !res.Outcome.Rejected() && !stopped {
+		if out.Err != nil && !out.Rejected() && !stopped {
 			stopped = true
-			stopFeed()
+			runner.StopReading()
 		}
 	})
+	srcErr := runner.Run(ctx, true)
 	progress.done()
 	if stopped && ctx.Err() == nil {
 		sum.Fatal = append(sum.Fatal, fmt.Sprintf("stopped reading inputs after %d files: the output did not take a message (above); "+
 			"nothing was acknowledged for it. Run the same command again once the output is back: document ids are deterministic, so nothing is duplicated", sum.Files))
 	}
-	if err := <-srcErr; err != nil && !(stopped && errors.Is(err, context.Canceled)) {
-		sum.Fatal = append(sum.Fatal, "reading "+src.Name()+": "+err.Error())
+	if srcErr != nil {
+		sum.Fatal = append(sum.Fatal, oneLine(srcErr.Error())) // "source gmail: ..."
 	}
-	sum.Rejected = append(sum.Rejected, unreadable...)
+	if paths != nil {
+		for _, u := range paths.Unreadable() {
+			sum.Rejected = append(sum.Rejected, pipeline.Rejection{Path: u.Path, Reason: u.Reason, Class: "input"})
+		}
+	}
 	if err := st.Close(context.WithoutCancel(ctx)); err != nil {
 		sum.Fatal = append(sum.Fatal, err.Error())
 	}
@@ -201,93 +199,6 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 		return ExitFatal
 	}
 	return sum.exitCode(ctx)
-}
-
-// processAll runs workers goroutines over the messages of in until it is
-// closed, and acknowledges each message after delivery. With ordered, messages are
-// parsed in parallel but delivered in the order they arrived.
-func processAll(ctx context.Context, p *pipeline.Pipeline, in <-chan collector.Message, workers int, ordered bool, done func(pipeline.Result)) {
-	type job struct {
-		seq int
-		msg collector.Message
-	}
-	jobs := make(chan job)
-	var mu sync.Mutex // serialises done
-	t := newTurns()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for j := range jobs {
-				pr := p.Prepare(ctx, j.msg)
-				if ordered {
-					t.wait(j.seq)
-				}
-				res := p.Deliver(ctx, pr)
-				if j.msg.Ack != nil {
-					if err := j.msg.Ack(context.WithoutCancel(ctx), res.Outcome); err != nil && res.Outcome.Err == nil {
-						res.Outcome.Err = fmt.Errorf("acknowledging %s: %w", j.msg.ID, err)
-					}
-				}
-				mu.Lock()
-				done(res)
-				mu.Unlock()
-				// The turn passes only after done: the summary then sees
-				// results in input order too, so which copy of a report
-				// is counted (and whose repairs) never depends on timing.
-				if ordered {
-					t.next()
-				}
-			}
-		})
-	}
-	seq := 0
-feed:
-	for {
-		select {
-		case m, ok := <-in:
-			if !ok {
-				break feed
-			}
-			select {
-			case jobs <- job{seq, m}:
-				seq++
-			case <-ctx.Done():
-				break feed
-			}
-		case <-ctx.Done():
-			break feed // interrupted: what was not started is not counted as delivered
-		}
-	}
-	close(jobs)
-	wg.Wait()
-}
-
-// turns lets holders of sequence numbers proceed one at a time, in order.
-type turns struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	cur  int
-}
-
-func newTurns() *turns {
-	t := &turns{}
-	t.cond = sync.NewCond(&t.mu)
-	return t
-}
-
-func (t *turns) wait(seq int) {
-	t.mu.Lock()
-	for t.cur != seq {
-		t.cond.Wait()
-	}
-	t.mu.Unlock()
-}
-
-func (t *turns) next() {
-	t.mu.Lock()
-	t.cur++
-	t.mu.Unlock()
-	t.cond.Broadcast()
 }
 
 // defaultIngestRetryBudget is how long ingest lets the OpenSearch output

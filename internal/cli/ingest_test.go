@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dmarc-agent/dmarc-agent/collector/files"
 	"github.com/dmarc-agent/dmarc-agent/collector/gmail/gmailtest"
 )
 
@@ -291,8 +293,8 @@ func TestIngestSkipsHiddenEntries(t *testing.T) {
 		t.Fatalf("explicit hidden file: exit %d, want %d", code, ExitRejected)
 	}
 	// The progress total counts what the walk sends.
-	if n := countInputs(t.Context(), []string{in, filepath.Join(in, ".r.xml.tmp")}); n != 2 {
-		t.Errorf("countInputs = %d, want 2", n)
+	if n := files.Count(t.Context(), []string{in, filepath.Join(in, ".r.xml.tmp")}); n != 2 {
+		t.Errorf("files.Count = %d, want 2", n)
 	}
 }
 
@@ -310,5 +312,64 @@ func TestInsecureSkipVerifyWarns(t *testing.T) {
 	_, _, stderr = runCLI(t, offline, "ingest", "--out", out, samples+"/google.com!example.com!1700006400!1700092799.xml.gz")
 	if strings.Contains(stderr, "verification is OFF") {
 		t.Errorf("warning without insecure_skip_verify:\n%s", stderr)
+	}
+}
+
+// TestIngestOutWritesInInputOrder: with several workers and a window of
+// messages parsed ahead, the NDJSON files hold the reports in input order
+// (a large report first, small ones after it: unordered, the small ones
+// would be written first), and two runs give the same bytes.
+func TestIngestOutWritesInInputOrder(t *testing.T) {
+	in := t.TempDir()
+	var want []string
+	for i := range 24 {
+		records := 3
+		if i%8 == 0 {
+			records = 3000 // slow to parse: the next ones finish first
+		}
+		id := fmt.Sprintf("order-%02d", i)
+		want = append(want, id)
+		var b strings.Builder
+		fmt.Fprintf(&b, `<?xml version="1.0"?><feedback><report_metadata><org_name>example.net</org_name><email>r@example.net</email>`+
+			`<report_id>%s</report_id><date_range><begin>1700006400</begin><end>1700092799</end></date_range></report_metadata>`+
+			`<policy_published><domain>example.com</domain><p>none</p></policy_published>`, id)
+		for r := range records {
+			fmt.Fprintf(&b, `<record><row><source_ip>192.0.2.%d</source_ip><count>%d</count><policy_evaluated><disposition>none</disposition>`+
+				`<dkim>pass</dkim><spf>pass</spf></policy_evaluated></row><identifiers><header_from>example.com</header_from></identifiers>`+
+				`<auth_results><spf><domain>example.com</domain><result>pass</result></spf></auth_results></record>`, r%250+1, r+1)
+		}
+		b.WriteString("</feedback>")
+		if err := os.WriteFile(filepath.Join(in, id+".xml"), []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := append(slices.Clone(offline), "DMARC_AGENT_PIPELINE__WORKERS=4")
+	var runs []map[string][]byte
+	for range 2 {
+		out := t.TempDir()
+		if code, _, stderr := runCLI(t, env, "ingest", "--no-report", "--out", out, in); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		runs = append(runs, readDir(t, out))
+	}
+	if len(runs[0]) != 1 || !maps.EqualFunc(runs[0], runs[1], bytes.Equal) {
+		t.Fatalf("%d files; the two runs differ: %v", len(runs[0]), !maps.EqualFunc(runs[0], runs[1], bytes.Equal))
+	}
+	var order []string
+	for _, data := range runs[0] {
+		for line := range strings.Lines(string(data)) {
+			var doc struct {
+				Report struct {
+					ID string `json:"id"`
+				} `json:"report"`
+			}
+			if json.Unmarshal([]byte(line), &doc) == nil && doc.Report.ID != "" &&
+				(len(order) == 0 || order[len(order)-1] != doc.Report.ID) {
+				order = append(order, doc.Report.ID)
+			}
+		}
+	}
+	if !slices.Equal(order, want) {
+		t.Errorf("reports written in the order %v, want %v", order, want)
 	}
 }

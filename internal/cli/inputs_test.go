@@ -15,7 +15,6 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
 	"github.com/dmarc-agent/dmarc-agent/output/file"
-	"github.com/dmarc-agent/dmarc-agent/pipeline"
 )
 
 const googleSample = samples + "/google.com!example.com!1700006400!1700092799.xml.gz"
@@ -96,14 +95,15 @@ func TestIngestUnreadableFileIsNotRetried(t *testing.T) {
 	}
 	defer st.Close(context.Background())
 	st.pipeline = st.pipeline.OneShot()
-	in := make(chan collector.Message, 1)
-	in <- collector.Message{Source: "file", ID: "gone.xml", Name: "gone.xml", Received: time.Now(),
+	msg := collector.Message{Source: "file", ID: "gone.xml", Name: "gone.xml", Received: time.Now(),
 		Open: func(context.Context) (io.ReadCloser, error) {
 			return nil, &os.PathError{Op: "open", Path: "gone.xml", Err: syscall.EACCES}
 		}}
-	close(in)
 	sum := newSummary(false)
-	processAll(context.Background(), st.pipeline, in, 1, true, func(res pipeline.Result) { sum.Files++; sum.add(res) })
+	for _, res := range runStack(t, st, messages{msg}) {
+		sum.Files++
+		sum.add(res)
+	}
 	if code := sum.exitCode(context.Background()); code != ExitFatal {
 		t.Errorf("exit %d, want %d", code, ExitFatal)
 	}

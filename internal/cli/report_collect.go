@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
+	"github.com/dmarc-agent/dmarc-agent/collector/files"
+	"github.com/dmarc-agent/dmarc-agent/engine"
 	"github.com/dmarc-agent/dmarc-agent/insight"
 	"github.com/dmarc-agent/dmarc-agent/insight/source"
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
@@ -43,26 +46,29 @@ func collectPaths(ctx context.Context, env Env, cfg config.Config, logger *slog.
 	}
 	st.pipeline = st.pipeline.WithOutput(source.Output{C: c})
 	st.files = nil
-	in := make(chan collector.Message)
-	var unreadable []pipeline.Rejection // written by the walker only, read after it ends
-	go func() {
-		defer close(in)
-		unreadable = walkInputs(ctx, reports, in)
-	}()
+	src := files.New(reports)
+	runner := st.runner(cfg.Pipeline, []collector.Source{src}, logger, nil)
 	var fatal []string
-	processAll(ctx, st.pipeline, in, cfg.Pipeline.EffectiveInFlight(), false, func(res pipeline.Result) {
+	runner.Observe(func(msg collector.Message, pr *pipeline.Prepared, out collector.Outcome) {
+		res := pr.Result()
+		if pr == nil && out.Rejected() { // the engine rejected it (a panic outside the pipeline)
+			c.Reject(msg.ID, out.Reason)
+		}
 		for _, r := range res.Rejected {
 			c.Reject(r.Path, r.Reason)
 		}
 		for _, f := range res.Output.Failed {
 			c.Reject(f.Index+"/"+f.ID, f.Reason)
 		}
-		if res.Outcome.Err != nil && !res.Outcome.Rejected() {
-			fatal = append(fatal, oneLine(res.Outcome.Err.Error()))
+		if out.Err != nil && !out.Rejected() && !errors.Is(out.Err, engine.ErrShutdown) { // interrupted: ctx says so below
+			fatal = append(fatal, oneLine(out.Err.Error()))
 		}
 	})
-	for _, r := range unreadable {
-		c.Reject(r.Path, r.Reason)
+	if err := runner.Run(ctx, true); err != nil {
+		fatal = append(fatal, oneLine(err.Error()))
+	}
+	for _, u := range src.Unreadable() {
+		c.Reject(u.Path, u.Reason)
 	}
 	if err := st.Close(context.WithoutCancel(ctx)); err != nil {
 		fatal = append(fatal, err.Error())

@@ -14,6 +14,7 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/archive"
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/collector/dir"
+	"github.com/dmarc-agent/dmarc-agent/engine"
 	"github.com/dmarc-agent/dmarc-agent/internal/config"
 	"github.com/dmarc-agent/dmarc-agent/pipeline"
 	"github.com/dmarc-agent/dmarc-agent/server"
@@ -147,7 +148,7 @@ func runWith(ctx context.Context, cfg config.Config, logger *slog.Logger, once b
 
 	defer startClusterChecks(ctx, cfg, st.search, once, logger)()
 	log.Info("agent started", "version", Version, "sources", len(sources), "once", once)
-	runner := pipeline.NewRunner(cfg.Pipeline, st.pipeline, sources, logger, pipeline.NewRunMetrics(reg))
+	runner := st.runner(cfg.Pipeline, sources, logger, engine.NewRunMetrics(reg))
 	if err := runner.Run(ctx, once); err != nil {
 		return runner.Refused(), err
 	}

@@ -28,6 +28,7 @@ type summary struct {
 	// written once (its ids are the same) and counted once.
 	seen    map[[32]byte]bool
 	skipped int // copies of reports already counted
+	domains map[string]*domainStats
 }
 
 func newSummary(openSearch bool) *summary { return &summary{openSearch: openSearch} }
@@ -43,6 +44,12 @@ func (s *summary) add(res pipeline.Result) {
 		}
 		s.seen[c.Key] = true
 		s.total.AddCopy(c)
+		if t, ok := c.Tally.(*reportTally); ok {
+			if s.domains == nil {
+				s.domains = map[string]*domainStats{}
+			}
+			t.mergeInto(s.domains)
+		}
 	}
 	s.total.Output.Add(res.Output)
 	s.Rejected = append(s.Rejected, res.Rejected...)
@@ -92,9 +99,9 @@ type refused struct {
 }
 
 type domainJSON struct {
-	Messages   int64                  `json:"messages"`
-	PassRate   float64                `json:"pass_rate"`
-	TopFailing []pipeline.SourceCount `json:"top_failing_sources"`
+	Messages   int64         `json:"messages"`
+	PassRate   float64       `json:"pass_rate"`
+	TopFailing []sourceCount `json:"top_failing_sources"`
 }
 
 const topFailing = 5
@@ -130,7 +137,7 @@ func (s *summary) toJSON() jsonSummary {
 		j.Refused = append(j.Refused, refused(f))
 	}
 	j.DeadLetter = s.total.Output.DeadLetter
-	for name, d := range s.total.Domains {
+	for name, d := range s.domains {
 		j.Domains[name] = domainJSON{Messages: d.Messages, PassRate: d.PassRate(), TopFailing: d.TopFailing(topFailing)}
 	}
 	return j

@@ -1,4 +1,4 @@
-package pipeline
+package engine
 
 import (
 	"context"
@@ -101,18 +101,12 @@ func (s *fakeSource) count(t *testing.T) map[string]int {
 	return c
 }
 
-type procFunc func(ctx context.Context, msg collector.Message) collector.Outcome
+type procFunc = Func
 
-func (f procFunc) Process(ctx context.Context, msg collector.Message) collector.Outcome {
-	return f(ctx, msg)
-}
-
-// testConfig has as many messages in flight as workers, so that a blocked
-// processor blocks the runner.
+// testConfig has workers messages in flight, so that a blocked processor
+// blocks the runner.
 func testConfig(workers, queue int, grace time.Duration) Config {
-	c := DefaultConfig()
-	c.Workers, c.InFlight, c.QueueSize, c.ShutdownGrace = workers, workers, queue, grace
-	return c
+	return Config{InFlight: workers, QueueSize: queue, ShutdownGrace: grace}
 }
 
 // waitFor polls cond until it holds or 10 s pass.
@@ -346,7 +340,7 @@ func TestRunnerPanicRejectsMessage(t *testing.T) {
 }
 
 func TestRunnerNoSources(t *testing.T) {
-	if err := NewRunner(DefaultConfig(), nil, nil, nil, nil).Run(context.Background(), true); err == nil {
+	if err := NewRunner[collector.Message](Config{QueueSize: 1}, nil, nil, nil, nil).Run(context.Background(), true); err == nil {
 		t.Fatal("no error without sources")
 	}
 }
