@@ -26,6 +26,7 @@ func (p *Pipeline) Deliver(ctx context.Context, pr *Prepared) Result {
 	}
 	res.Outcome.Reason = rejectionSummary(res.Rejected)
 	src := pr.msg.Source
+	reuse := true
 	switch {
 	case pr.err != nil:
 		res.Outcome.Err = pr.err
@@ -44,11 +45,17 @@ func (p *Pipeline) Deliver(ctx context.Context, pr *Prepared) Result {
 		out, err := p.d.Output.Write(wctx, pr.spool.Docs())
 		res.Output = out
 		if err != nil {
+			// The output may still hold some documents (a Write ended by
+			// its context): their memory is not reused.
+			reuse = false
 			res.Outcome.Err = fmt.Errorf("writing documents of %s: %w", pr.msg.ID, err)
 		} else {
 			res.Outcome.Err = p.commitArchives(pr)
 			res.Outcome.Refused = len(out.Failed)
 		}
+	}
+	if reuse {
+		pr.spool.Release()
 	}
 	if res.Outcome.Err != nil {
 		for _, a := range pr.archives {

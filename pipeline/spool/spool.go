@@ -26,7 +26,6 @@ type Spool struct {
 	memLimit int
 	tempDir  string
 	budget   *Budget
-	held     int // bytes of chunk capacity taken from budget
 	// chunks hold the in-memory part, filled in order. Chunks rather than one
 	// growing slice: nothing is copied as the spool grows, and each byte is
 	// allocated once.
@@ -85,8 +84,8 @@ func (s *Spool) Mark() (Mark, error) {
 
 // Rollback drops everything added after m.
 func (s *Spool) Rollback(m Mark) error {
-	for _, c := range s.chunks[m.chunks:] { // release the chunks started after m
-		s.release(cap(c))
+	for _, c := range s.chunks[m.chunks:] { // give back the chunks started after m
+		s.budget.Return(c)
 	}
 	clear(s.chunks[m.chunks:])
 	s.chunks = s.chunks[:m.chunks]
@@ -156,18 +155,13 @@ func (s *Spool) room(need int) *[]byte {
 	if n := len(s.chunks); n == 0 || cap(s.chunks[n-1])-len(s.chunks[n-1]) < need {
 		size := chunkMin << min(len(s.chunks), 16)
 		size = max(min(size, chunkMax, s.memLimit-s.memLen), need)
-		if !s.budget.Take(size) {
+		c := s.budget.Chunk(size)
+		if c == nil {
 			return nil
 		}
-		s.held += size
-		s.chunks = append(s.chunks, make([]byte, 0, size))
+		s.chunks = append(s.chunks, c)
 	}
 	return &s.chunks[len(s.chunks)-1]
-}
-
-func (s *Spool) release(n int) {
-	s.budget.Give(n)
-	s.held -= n
 }
 
 func appendField[B []byte | string](dst []byte, b B) []byte {
@@ -247,9 +241,26 @@ func (s *Spool) Docs() iter.Seq2[output.Doc, error] {
 	}
 }
 
-// Close releases the memory and the spool file.
+// Release is Close, and lets the next spools reuse the memory chunks. Call
+// it only when nothing holds a document that Docs yielded (their bodies
+// point into the chunks): the output acknowledged every one, or none was
+// yielded.
+func (s *Spool) Release() error {
+	for _, c := range s.chunks {
+		s.budget.Return(c)
+	}
+	clear(s.chunks)
+	s.chunks = nil
+	return s.Close()
+}
+
+// Close gives the memory back to the budget, without reusing it (an output
+// may still hold documents), and closes the spool file. Safe to call twice.
 func (s *Spool) Close() error {
-	s.release(s.held)
+	for _, c := range s.chunks {
+		s.budget.Give(cap(c))
+	}
+	clear(s.chunks)
 	s.chunks, s.memLen = nil, 0
 	if s.file == nil {
 		return nil
