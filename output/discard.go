@@ -21,5 +21,8 @@ func (Discard) Write(_ context.Context, docs iter.Seq2[Doc, error]) (Result, err
 	return res, nil
 }
 
+// DrainsAtOnce implements Streaming.
+func (Discard) DrainsAtOnce() {}
+
 func (Discard) Ready(context.Context) error { return nil }
 func (Discard) Close(context.Context) error { return nil }

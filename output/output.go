@@ -83,3 +83,14 @@ type Output interface {
 	// Close flushes and releases resources. Safe to call twice.
 	Close(ctx context.Context) error
 }
+
+// Streaming is implemented by outputs that drain at once and need no order
+// between Writes (a cluster, Discard): a message too large to hold in
+// memory may then be handed over in several Writes, as its documents are
+// produced, instead of being spilled to disk first. Outputs that must keep
+// documents in input order (NDJSON files) do not implement it.
+type Streaming interface {
+	Output
+	// DrainsAtOnce marks the output; it does nothing.
+	DrainsAtOnce()
+}

@@ -143,8 +143,8 @@ func (s *aggSink) flushRecovered(b []builtDoc) (err error) {
 
 // flush enriches, encodes and spools one batch.
 func (s *aggSink) flush(batch []builtDoc) error {
-	if len(batch) == 0 {
-		return nil
+	if len(batch) == 0 || !s.pr.keeping() {
+		return nil // validating only: the documents are built again (stream.go)
 	}
 	if e := s.p.d.Enricher; e != nil {
 		docs := s.sc.docs[:0]
@@ -173,7 +173,7 @@ func (s *aggSink) flush(batch []builtDoc) error {
 		if s.sc.js, err = s.sc.enc.AppendJSON(s.sc.js[:0], &bd.doc); err != nil {
 			return fmt.Errorf("encoding document: %w", err)
 		}
-		if err := s.pr.spool.Add(bd.index, bd.id, s.sc.js); err != nil {
+		if err := s.pr.add(bd.index, bd.id, s.sc.js); err != nil {
 			return err
 		}
 		s.res.Documents++

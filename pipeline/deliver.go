@@ -42,7 +42,20 @@ func (p *Pipeline) Deliver(ctx context.Context, pr *Prepared) Result {
 		}
 	default:
 		wctx := output.WithOrigin(ctx, output.Origin{Source: src, ID: pr.msg.ID})
-		out, err := p.d.Output.Write(wctx, pr.spool.Docs())
+		var out output.Result
+		var err error
+		if pr.validating {
+			var streamed Result
+			streamed, out, err = p.stream(wctx, pr)
+			if err == nil {
+				// The documents and their summary are those of the
+				// second reading; the rejections, of the first.
+				streamed.Outcome, streamed.Rejected = res.Outcome, res.Rejected
+				res = streamed
+			}
+		} else {
+			out, err = p.d.Output.Write(wctx, pr.spool.Docs())
+		}
 		res.Output = out
 		if err != nil {
 			// The output may still hold some documents (a Write ended by

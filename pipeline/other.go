@@ -56,7 +56,7 @@ func (p *Pipeline) spoolDoc(pr *Prepared, res *Result, index, id string, doc any
 	if err != nil {
 		return internalError{fmt.Errorf("encoding document: %w", err)}
 	}
-	if err := pr.spool.Add(index, id, body); err != nil {
+	if err := pr.add(index, id, body); err != nil {
 		return internalError{err}
 	}
 	res.Documents++

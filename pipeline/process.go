@@ -26,12 +26,20 @@ const enrichBatch = 512
 // Prepared is a message whose reports are parsed and spooled, waiting for
 // delivery. Deliver must be called exactly once.
 type Prepared struct {
-	msg       collector.Message
-	spool     *spool.Spool
-	archives  []pendingArchive
-	result    Result
-	err       error   // transient: the message must be delivered again later
-	delivered *Result // set by Staged.Deliver
+	msg      collector.Message
+	spool    *spool.Spool
+	archives []pendingArchive
+	// Reading a message twice (stream.go): parts counts the reports met,
+	// bad holds the ordinals of those rejected, validating says the spool
+	// was full and documents are no longer kept, writer streams them on
+	// the second reading.
+	parts      int
+	bad        map[int]bool
+	validating bool
+	writer     *streamWriter
+	result     Result
+	err        error   // transient: the message must be delivered again later
+	delivered  *Result // set by Staged.Deliver
 }
 
 type pendingArchive struct {
@@ -79,7 +87,7 @@ func (e internalError) Unwrap() error { return e.err }
 
 // Prepare decodes and parses every report of msg into the spool.
 func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared {
-	pr := &Prepared{msg: msg, spool: spool.New(p.cfg.SpoolMemoryBytes, p.d.TempDir, p.budget)}
+	pr := &Prepared{msg: msg, spool: p.newSpool()}
 	select {
 	case p.cpu <- struct{}{}:
 		defer func() { <-p.cpu }()
@@ -109,6 +117,11 @@ func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared
 		pr.result.Rejected = nil
 	case err != nil:
 		pr.err = fmt.Errorf("processing %s: %w", msg.ID, err)
+	}
+	if pr.validating {
+		// What the spool holds is only the start of the message: the
+		// documents are produced again by Deliver. Its memory goes back now.
+		pr.spool.Release()
 	}
 	return pr
 }
@@ -144,6 +157,8 @@ func (pr *Prepared) reject(name, reason, class string) {
 // part parses one payload. Bad input is recorded as a rejection and the walk
 // goes on; only our own failures (spool, context) stop it.
 func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) error {
+	ordinal := pr.parts
+	pr.parts++
 	m, err := pr.spool.Mark()
 	if err != nil {
 		return err
@@ -203,6 +218,10 @@ func (p *Pipeline) part(ctx context.Context, pr *Prepared, part decode.Part) err
 			p.log.Error("panic while processing a report; it is rejected", "id", pr.msg.ID, "part", part.Name, "panic", pe.v, "stack", pe.stack)
 		}
 		pr.reject(part.Name, oneLine(err), class)
+		if pr.bad == nil {
+			pr.bad = map[int]bool{}
+		}
+		pr.bad[ordinal] = true
 		return nil
 	}
 	partRes.Reports = map[mapping.Kind]int{part.Kind: 1}

@@ -60,7 +60,11 @@ type Output struct {
 	engine engineState
 }
 
-var _ output.Output = (*Output)(nil)
+var _ output.Streaming = (*Output)(nil)
+
+// DrainsAtOnce implements output.Streaming: Writes need no order, and each
+// is sent as soon as its documents are handed over.
+func (*Output) DrainsAtOnce() {}
 
 // New builds the output from cfg and starts its workers. It does not contact
 // the cluster: templates are installed before the first bulk request (or by

@@ -25,6 +25,7 @@ import (
 type Spool struct {
 	memLimit int
 	tempDir  string
+	noSpill  bool // NewInMemory
 	budget   *Budget
 	// chunks hold the in-memory part, filled in order. Chunks rather than one
 	// growing slice: nothing is copied as the spool grows, and each byte is
@@ -52,6 +53,18 @@ const spillBuffer = 32 << 10
 // from budget (nil: unlimited); spill files go to tempDir ("" for os.TempDir).
 func New(memLimit int, tempDir string, budget *Budget) *Spool {
 	return &Spool{memLimit: memLimit, tempDir: tempDir, budget: budget}
+}
+
+// ErrFull is what Add returns, on a spool made by NewInMemory, for a
+// document that its memory cannot hold.
+var ErrFull = errors.New("spool memory full")
+
+// NewInMemory returns a spool that never spills: a document that does not
+// fit in memLimit (or in what is left of budget) is refused with ErrFull.
+// The caller then has the message's documents produced again and streamed
+// instead of held.
+func NewInMemory(memLimit int, budget *Budget) *Spool {
+	return &Spool{memLimit: memLimit, budget: budget, noSpill: true}
 }
 
 // Mark is a position to roll back to when a report turns out invalid.
@@ -123,6 +136,10 @@ func (s *Spool) Add(index, id string, body []byte) error {
 			s.memLen += len(*c) - n0
 			return nil
 		}
+	}
+	if s.file == nil && s.noSpill {
+		s.count--
+		return ErrFull
 	}
 	if s.file == nil {
 		f, err := os.CreateTemp(s.tempDir, "dmarc-agent-spool-*")
