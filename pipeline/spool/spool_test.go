@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -60,5 +61,31 @@ func TestSpoolSpillsAndRollsBack(t *testing.T) {
 				t.Fatalf("second pass differs: %d docs", len(again))
 			}
 		})
+	}
+}
+
+// An in-memory spool refuses what does not fit instead of spilling, and
+// keeps what it holds intact.
+func TestInMemorySpoolRefusesInsteadOfSpilling(t *testing.T) {
+	b := NewBudget(1 << 20)
+	s := NewInMemory(10<<10, b)
+	body := make([]byte, 1000)
+	added := 0
+	var err error
+	for i := range 50 {
+		if err = s.Add("idx", fmt.Sprint("id", i), body); err != nil {
+			break
+		}
+		added++
+	}
+	if !errors.Is(err, ErrFull) || s.file != nil {
+		t.Fatalf("after %d documents: err %v, spilled %v; want ErrFull and no file", added, err, s.file != nil)
+	}
+	if added < 9 || added > 10 || s.Len() != added || len(collect(t, s)) != added {
+		t.Fatalf("%d documents added, Len %d; want the 9 or 10 that fit in 10 KiB", added, s.Len())
+	}
+	s.Release()
+	if b.Used() != 0 {
+		t.Fatalf("budget used %d after Release", b.Used())
 	}
 }
