@@ -194,5 +194,3 @@ func TestSmallMessageIsNotStreamed(t *testing.T) {
 		t.Fatalf("%v: opened %d times, %d Writes, %d documents", got.Outcome.Err, opens, out.writes.Load(), len(out.docs))
 	}
 }
-
-
