@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/dmarc-agent/dmarc-agent/mapping/internal/seen"
 	"github.com/dmarc-agent/dmarc-agent/report/aggregate"
 )
 
@@ -24,9 +25,10 @@ type AggregateBuilder struct {
 
 	// seen counts the records of identical content so far, by the first 64
 	// bits of their content hash: identical records get ordinals 0, 1, ...
-	// This is the only state that grows with the report (about 30 bytes per
-	// distinct record).
-	seen map[uint64]uint32
+	// Bounded memory whatever the report's size: beyond 65,536 distinct
+	// records it spills to a temporary file (mapping/internal/seen).
+	seen *seen.Counter
+	err  error // the first error of seen: the ids after it are not sure
 	buf  []byte
 
 	// idPrefix is what an IDBuilder hashes before the content hash (kind,
@@ -63,12 +65,24 @@ func NewAggregateBuilder(prefix string, rep *aggregate.Report) *AggregateBuilder
 			Domain: p.Domain, ADKIM: p.ADKIM, ASPF: p.ASPF, P: p.P, SP: p.SP, NP: p.NP,
 			Pct: p.Pct, FO: p.FO, Testing: p.Testing, DiscoveryMethod: p.DiscoveryMethod,
 		},
-		seen: make(map[uint64]uint32),
+		seen: seen.New(0, ""),
 	}
 	b.idPrefix = appendIDField(appendIDField(nil, string(KindAggregate)), b.reportKey)
 	b.idPrefix = append(strconv.AppendInt(b.idPrefix, sha256.Size, 10), ':')
 	return b
 }
+
+// SetSpillDir sets where the count of identical records spills past
+// 65,536 distinct records ("" for os.TempDir()); call it before Build.
+func (b *AggregateBuilder) SetSpillDir(dir string) { b.seen.SetDir(dir) }
+
+// Err returns the first error met counting identical records (their
+// spill file could not be written or read). Once it is set, the ids
+// returned since may be wrong: the report must not be delivered.
+func (b *AggregateBuilder) Err() error { return b.err }
+
+// Close releases the spill file, if any.
+func (b *AggregateBuilder) Close() error { return b.seen.Close() }
 
 // appendIDField writes s as IDBuilder.String hashes it.
 func appendIDField(b []byte, s string) []byte {
@@ -98,8 +112,10 @@ func (b *AggregateBuilder) BuildInto(doc *AggregateDoc, rec *aggregate.Record) (
 	b.buf = appendRecord(b.buf[:0], rec)
 	sum := sha256.Sum256(b.buf)
 	key := binary.LittleEndian.Uint64(sum[:8])
-	ordinal := b.seen[key]
-	b.seen[key] = ordinal + 1
+	ordinal, err := b.seen.Next(key)
+	if err != nil && b.err == nil {
+		b.err = err
+	}
 
 	// The id is NewIDBuilder(KindAggregate).String(b.reportKey).
 	// String(string(sum[:])).Int(ordinal).Sum(), without its allocations.

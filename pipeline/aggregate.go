@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/netip"
 	"time"
@@ -37,10 +38,14 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 		if !finished {
 			sink.abort()
 		}
+		if b != nil {
+			b.Close()
+		}
 	}()
 	_, err := aggregate.Parse(body, func(rep *aggregate.Report, rec *aggregate.Record) error {
 		if b == nil {
 			b = mapping.NewAggregateBuilder(p.d.Prefix, rep)
+			b.SetSpillDir(p.d.TempDir)
 			date = rep.Metadata.Begin
 			for _, k := range rep.Repairs {
 				res.addRepair(k, 1)
@@ -49,6 +54,9 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 		bd := sink.slot()
 		bd.index, bd.id = b.BuildInto(&bd.doc, rec)
 		bd.addr = rec.SourceIP
+		if err := b.Err(); err != nil {
+			return internalError{fmt.Errorf("counting identical records: %w", err)}
+		}
 		verdict.Derive(&bd.doc) // what policy_evaluated does not say
 		if err := sink.added(); err != nil {
 			return internalError{err}
