@@ -51,6 +51,9 @@ func (p *Pipeline) parseAggregate(ctx context.Context, pr *Prepared, body io.Rea
 				res.addRepair(k, 1)
 			}
 		}
+		if !pr.keeping() {
+			return nil // validating only: the records are built on the second reading
+		}
 		bd := sink.slot()
 		bd.index, bd.id = b.BuildInto(&bd.doc, rec)
 		bd.addr = rec.SourceIP

@@ -19,6 +19,7 @@ import (
 // is dead_letter, and one warning names the message.
 func (p *Pipeline) Deliver(ctx context.Context, pr *Prepared) Result {
 	defer pr.spool.Close()
+	defer p.idle.end()
 	res := pr.result
 	res.Outcome.Reports = map[string]int{}
 	for k, n := range res.Reports {
@@ -44,7 +45,7 @@ func (p *Pipeline) Deliver(ctx context.Context, pr *Prepared) Result {
 		wctx := output.WithOrigin(ctx, output.Origin{Source: src, ID: pr.msg.ID})
 		var out output.Result
 		var err error
-		if pr.validating {
+		if pr.validating.Load() {
 			var streamed Result
 			streamed, out, err = p.stream(wctx, pr)
 			if err == nil {

@@ -90,6 +90,7 @@ type Pipeline struct {
 	budget *spool.Budget
 	// rejectLevel is the level of the line logged per rejected message.
 	rejectLevel slog.Level
+	idle        *idleRelease // nil: memory is not released when idle
 }
 
 // New returns a pipeline.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
@@ -35,7 +36,7 @@ type Prepared struct {
 	// the second reading.
 	parts      int
 	bad        map[int]bool
-	validating bool
+	validating atomic.Bool // set by the flusher goroutine, read by the parser
 	writer     *streamWriter
 	result     Result
 	err        error   // transient: the message must be delivered again later
@@ -87,6 +88,7 @@ func (e internalError) Unwrap() error { return e.err }
 
 // Prepare decodes and parses every report of msg into the spool.
 func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared {
+	p.idle.begin() // ended by Deliver
 	pr := &Prepared{msg: msg, spool: p.newSpool()}
 	select {
 	case p.cpu <- struct{}{}:
@@ -118,7 +120,7 @@ func (p *Pipeline) Prepare(ctx context.Context, msg collector.Message) *Prepared
 	case err != nil:
 		pr.err = fmt.Errorf("processing %s: %w", msg.ID, err)
 	}
-	if pr.validating {
+	if pr.validating.Load() {
 		// What the spool holds is only the start of the message: the
 		// documents are produced again by Deliver. Its memory goes back now.
 		pr.spool.Release()

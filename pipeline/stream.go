@@ -35,12 +35,12 @@ func (pr *Prepared) add(index, id string, body []byte) error {
 	switch {
 	case pr.writer != nil:
 		return pr.writer.add(index, id, body)
-	case pr.validating:
+	case pr.validating.Load():
 		return nil
 	}
 	err := pr.spool.Add(index, id, body)
 	if errors.Is(err, spool.ErrFull) {
-		pr.validating = true
+		pr.validating.Store(true)
 		return nil
 	}
 	return err
@@ -48,7 +48,7 @@ func (pr *Prepared) add(index, id string, body []byte) error {
 
 // keeping says whether the documents being built are kept: false while
 // validating, when enriching and encoding them would be wasted.
-func (pr *Prepared) keeping() bool { return !pr.validating || pr.writer != nil }
+func (pr *Prepared) keeping() bool { return pr.writer != nil || !pr.validating.Load() }
 
 // streams says whether p's output may be handed a message in several Writes.
 func (p *Pipeline) streams() bool {

@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -20,8 +21,18 @@ import (
 // buildProcessor returns the message processor (the shared stack: output,
 // enrichment, pipeline), appending to NDJSON files when no cluster is set.
 func buildProcessor(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer, arch pipeline.Archiver) (*stack, error) {
-	return newStack(ctx, cfg, logger, reg, file.Append, arch)
+	st, err := newStack(ctx, cfg, logger, reg, file.Append, arch)
+	if err != nil {
+		return nil, err
+	}
+	// An agent idle after a backlog gives the memory it grew back to the OS.
+	st.pipeline = st.pipeline.ReleasingMemoryWhenIdle(idleRelease)
+	return st, nil
 }
+
+// idleRelease is how long `run` waits with no message in flight before it
+// gives memory back to the OS.
+const idleRelease = 10 * time.Second
 
 // newGmailSource returns the Gmail source.
 func newGmailSource(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (collector.Source, error) {
