@@ -25,7 +25,11 @@ type idleRelease struct {
 // back to the OS after no message was in flight for after (`run`).
 func (p *Pipeline) ReleasingMemoryWhenIdle(after time.Duration) *Pipeline {
 	q := *p
-	q.idle = &idleRelease{after: after, release: debug.FreeOSMemory}
+	budget := q.budget
+	q.idle = &idleRelease{after: after, release: func() {
+		budget.Trim() // the spool chunks kept for reuse
+		debug.FreeOSMemory()
+	}}
 	return &q
 }
 

@@ -12,6 +12,15 @@ import (
 func TestIdleReleasesMemoryOncePerQuietPeriod(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newTestPipeline(&memOutput{}, nil, 1<<20).ReleasingMemoryWhenIdle(10 * time.Second)
+		// The real release drops the spool chunks kept for reuse.
+		p.Deliver(t.Context(), p.Prepare(t.Context(), message("k.xml", []byte(aggXML("k", 3)))))
+		if p.budget.Kept() == 0 {
+			t.Fatal("no chunk kept after a delivery")
+		}
+		p.idle.release()
+		if k := p.budget.Kept(); k != 0 {
+			t.Fatalf("%d bytes still kept after the release", k)
+		}
 		var released atomic.Int64
 		p.idle.release = func() { released.Add(1) }
 		defer p.idle.stop()

@@ -14,9 +14,8 @@ import (
 // The budget also keeps the chunks that spools give back, so that the next
 // messages reuse them instead of allocating (issue #20: fresh chunks were
 // half of all bytes allocated). A kept chunk counts against the limit as
-// much as one in use: chunks in use plus chunks kept never exceed it. The
-// kept chunks are dropped when no spool holds any memory (the backlog is
-// drained), so an idle agent gives that memory back.
+// much as one in use: chunks in use plus chunks kept never exceed it.
+// Trim drops the kept chunks (an idle agent gives that memory back).
 type Budget struct {
 	limit int64
 	used  atomic.Int64 // bytes held by spools; read without the lock
@@ -80,10 +79,16 @@ func (b *Budget) Give(n int) {
 	b.give(int64(n))
 }
 
-func (b *Budget) give(n int64) {
-	if b.used.Add(-n) == 0 {
-		b.dropKept() // nothing in flight: give the kept chunks back
+func (b *Budget) give(n int64) { b.used.Add(-n) }
+
+// Trim drops the kept chunks, for the garbage collector to free.
+func (b *Budget) Trim() {
+	if b == nil {
+		return
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.dropKept()
 }
 
 // Chunk returns an empty chunk of capacity size, reserved from the
@@ -121,7 +126,7 @@ func (b *Budget) Return(chunk []byte) {
 	size := int64(cap(chunk))
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if c := class(cap(chunk)); c >= 0 && b.used.Load() > size {
+	if c := class(cap(chunk)); c >= 0 {
 		// used+pooled is unchanged: the bytes move from one to the other.
 		b.free[c] = append(b.free[c], chunk[:0])
 		b.pooled += size
