@@ -25,7 +25,7 @@ type AggregateBuilder struct {
 
 	// seen counts the records of identical content so far, by the first 64
 	// bits of their content hash: identical records get ordinals 0, 1, ...
-	// Bounded memory whatever the report's size: beyond 65,536 distinct
+	// Bounded memory whatever the report's size: beyond 131,072 distinct
 	// records it spills to a temporary file (mapping/internal/seen).
 	seen *seen.Counter
 	err  error // the first error of seen: the ids after it are not sure
@@ -73,7 +73,7 @@ func NewAggregateBuilder(prefix string, rep *aggregate.Report) *AggregateBuilder
 }
 
 // SetSpillDir sets where the count of identical records spills past
-// 65,536 distinct records ("" for os.TempDir()); call it before Build.
+// 131,072 distinct records ("" for os.TempDir()); call it before Build.
 func (b *AggregateBuilder) SetSpillDir(dir string) { b.seen.SetDir(dir) }
 
 // Err returns the first error met counting identical records (their

@@ -8,7 +8,7 @@
 // is looked up in the runs, newest first (the newest holds its latest
 // count), behind a Bloom filter of fixed size that answers "never spilled"
 // for nearly every new key without touching the file. Memory: the table,
-// the filter (1 MiB, made at the first spill) and a sparse index of the
+// the filter (4 MiB, made at the first spill) and a sparse index of the
 // runs (8 bytes per 256 spilled entries).
 package seen
 
@@ -23,7 +23,7 @@ import (
 )
 
 // MemKeys is the default bound of the in-memory table.
-const MemKeys = 1 << 16
+const MemKeys = 1 << 17
 
 const (
 	entrySize = 12      // key (8 bytes) and count (4), little-endian
@@ -44,8 +44,13 @@ type Counter struct {
 	runs  []run
 	bloom []uint64
 	buf   []byte
-	keys  []uint64
+	keys  []entry
 	err   error // the first I/O error; every later Next returns it
+}
+
+type entry struct {
+	key   uint64
+	count uint32
 }
 
 // run is one sorted spill of the table.
@@ -116,19 +121,27 @@ func (c *Counter) spill() error {
 		c.bloom = make([]uint64, bloomBits/64)
 	}
 	keys := c.keys[:0]
-	for k := range c.mem {
-		keys = append(keys, k)
+	for k, n := range c.mem {
+		keys = append(keys, entry{k, n})
 	}
-	slices.Sort(keys)
+	slices.SortFunc(keys, func(a, b entry) int {
+		switch {
+		case a.key < b.key:
+			return -1
+		case a.key > b.key:
+			return 1
+		}
+		return 0
+	})
 	r := run{off: c.size, n: len(keys), index: make([]uint64, 0, (len(keys)+stride-1)/stride)}
 	c.buf = c.buf[:0]
-	for i, k := range keys {
+	for i, e := range keys {
 		if i%stride == 0 {
-			r.index = append(r.index, k)
+			r.index = append(r.index, e.key)
 		}
-		c.buf = binary.LittleEndian.AppendUint64(c.buf, k)
-		c.buf = binary.LittleEndian.AppendUint32(c.buf, c.mem[k])
-		c.add(k)
+		c.buf = binary.LittleEndian.AppendUint64(c.buf, e.key)
+		c.buf = binary.LittleEndian.AppendUint32(c.buf, e.count)
+		c.add(e.key)
 	}
 	if _, err := c.file.WriteAt(c.buf, c.size); err != nil {
 		return fmt.Errorf("writing the duplicate-record file: %w", err)
