@@ -15,8 +15,8 @@ func TestTuneGC(t *testing.T) {
 	if got := debug.SetGCPercent(100); got != 400 {
 		t.Errorf("GC percent %d, want 400", got)
 	}
-	if got := debug.SetMemoryLimit(-1); got != 96<<20 {
-		t.Errorf("memory limit %d, want %d", got, 96<<20)
+	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
+		t.Errorf("memory limit %d, want %d", got, 64<<20)
 	}
 
 	// The operator's GOGC wins: nothing is changed.
