@@ -26,12 +26,19 @@ type Config struct {
 	// InFlightMemoryBytes bounds the memory of the encoded documents of all
 	// messages in flight together; beyond it, they spill to temporary files.
 	InFlightMemoryBytes int `koanf:"in_flight_memory_bytes"`
+	// StreamAboveBytes is how much of one message's encoded documents may
+	// spill to disk, beyond memory, when the output drains at once
+	// (OpenSearch): a message that outgrows it is parsed to the end only to
+	// learn which reports are valid, then read again and streamed. Spilling
+	// costs less CPU than a second reading; the bound keeps a huge report
+	// from filling the temporary disk.
+	StreamAboveBytes int64 `koanf:"stream_above_bytes"`
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{QueueSize: 16, ShutdownGrace: 30 * time.Second, SpoolMemoryBytes: 8 << 20,
-		InFlight: 256, InFlightMemoryBytes: 16 << 20}
+		InFlight: 256, InFlightMemoryBytes: 16 << 20, StreamAboveBytes: 256 << 20}
 }
 
 // EffectiveWorkers resolves Workers = 0.
@@ -64,6 +71,9 @@ func (c Config) Validate() error {
 	}
 	if c.InFlightMemoryBytes <= 0 {
 		errs = append(errs, fmt.Errorf("pipeline.in_flight_memory_bytes: must be positive, got %d", c.InFlightMemoryBytes))
+	}
+	if c.StreamAboveBytes < 0 {
+		errs = append(errs, fmt.Errorf("pipeline.stream_above_bytes: must not be negative, got %d", c.StreamAboveBytes))
 	}
 	if c.SpoolMemoryBytes <= 0 {
 		errs = append(errs, fmt.Errorf("pipeline.spool_memory_bytes: must be positive, got %d", c.SpoolMemoryBytes))

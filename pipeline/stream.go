@@ -58,7 +58,7 @@ func (p *Pipeline) streams() bool {
 
 func (p *Pipeline) newSpool() *spool.Spool {
 	if p.streams() {
-		return spool.NewInMemory(p.cfg.SpoolMemoryBytes, p.budget)
+		return spool.NewBounded(p.cfg.SpoolMemoryBytes, p.d.TempDir, p.cfg.StreamAboveBytes, p.budget)
 	}
 	return spool.New(p.cfg.SpoolMemoryBytes, p.d.TempDir, p.budget)
 }

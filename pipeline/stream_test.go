@@ -35,6 +35,48 @@ func (s *streamOutput) Write(ctx context.Context, docs iter.Seq2[output.Doc, err
 	return s.memOutput.Write(ctx, docs)
 }
 
+// newStreamingPipeline is newTestPipeline with at most spillMax bytes
+// spilled before a message bound for a streaming output is read again.
+func newStreamingPipeline(out output.Output, arch Archiver, spoolMem int, spillMax int64) *Pipeline {
+	p := newTestPipeline(out, arch, spoolMem)
+	p.cfg.StreamAboveBytes = spillMax
+	return p
+}
+
+// TestStreamingOnlyAboveTheSpillAllowance: spilling is cheaper than a
+// second reading, so a message bound for a streaming output spills up to
+// stream_above_bytes and is read again only beyond it. Both ways give the
+// same documents.
+func TestStreamingOnlyAboveTheSpillAllowance(t *testing.T) {
+	msg := message("big.zip", zipOf(t, map[string]string{"a.xml": aggXML("big", 3000)}, "a.xml"))
+	var docs []map[string]string
+	for _, tc := range []struct {
+		spillMax       int64
+		opens, atLeast int64
+	}{
+		{64 << 20, 1, 1},  // fits the allowance: spilled, one reading, one Write
+		{256 << 10, 2, 3}, // does not: read again and streamed in several Writes
+	} {
+		out := &streamOutput{}
+		var opens atomic.Int64
+		m := msg
+		m.Open = func(ctx context.Context) (io.ReadCloser, error) { opens.Add(1); return msg.Open(ctx) }
+		p := newStreamingPipeline(out, nil, 64<<10, tc.spillMax)
+		res := p.Deliver(t.Context(), p.Prepare(t.Context(), m))
+		if res.Outcome.Err != nil || len(out.docs) != 3000 {
+			t.Fatalf("allowance %d: %v, %d docs", tc.spillMax, res.Outcome.Err, len(out.docs))
+		}
+		if opens.Load() != tc.opens || out.writes.Load() < tc.atLeast || (tc.opens == 1 && out.writes.Load() != 1) {
+			t.Errorf("allowance %d: opened %d times, %d Writes; want %d readings and at least %d Writes",
+				tc.spillMax, opens.Load(), out.writes.Load(), tc.opens, tc.atLeast)
+		}
+		docs = append(docs, bodies(out.docs))
+	}
+	if !maps.Equal(docs[0], docs[1]) {
+		t.Error("spilled and streamed documents differ")
+	}
+}
+
 func bodies(docs []output.Doc) map[string]string {
 	m := map[string]string{}
 	for _, d := range docs {
@@ -75,7 +117,7 @@ func TestStreamedMessageMatchesSpooled(t *testing.T) {
 	opens := 0
 	m2 := msg
 	m2.Open = func(ctx context.Context) (io.ReadCloser, error) { opens++; return msg.Open(ctx) }
-	p = newTestPipeline(streamed, arch, 64<<10)
+	p = newStreamingPipeline(streamed, arch, 64<<10, 0)
 	got := p.Deliver(t.Context(), p.Prepare(t.Context(), m2))
 	if got.Outcome.Err != nil {
 		t.Fatalf("streamed: %v", got.Outcome.Err)
@@ -118,7 +160,7 @@ func TestStreamedInvalidReportWritesNothing(t *testing.T) {
 	for name, xml := range cases {
 		t.Run(name, func(t *testing.T) {
 			out := &streamOutput{}
-			p := newTestPipeline(out, nil, 64<<10)
+			p := newStreamingPipeline(out, nil, 64<<10, 0)
 			got := p.Deliver(t.Context(), p.Prepare(t.Context(), message("late.xml.gz", gz(t, xml))))
 			if !got.Outcome.Rejected() || !errors.Is(got.Outcome.Err, collector.ErrNoReport) {
 				t.Fatalf("outcome %v, want a rejection", got.Outcome.Err)
@@ -149,7 +191,7 @@ func TestStreamedFailureKeepsTheMessagePending(t *testing.T) {
 			return io.NopCloser(strings.NewReader(string(gz(t, full[:len(full)-100])))), nil
 		}
 		arch := &memArchive{}
-		p := newTestPipeline(&streamOutput{}, arch, 64<<10)
+		p := newStreamingPipeline(&streamOutput{}, arch, 64<<10, 0)
 		got := p.Deliver(t.Context(), p.Prepare(t.Context(), msg))
 		if got.Outcome.Err == nil || got.Outcome.Rejected() || !strings.Contains(got.Outcome.Err.Error(), "valid when first read, not when read again") {
 			t.Fatalf("outcome %v, want a transient error naming the second reading", got.Outcome.Err)
@@ -161,7 +203,7 @@ func TestStreamedFailureKeepsTheMessagePending(t *testing.T) {
 	t.Run("write fails", func(t *testing.T) {
 		out := &streamOutput{failAt: 2}
 		arch := &memArchive{}
-		p := newTestPipeline(out, arch, 64<<10)
+		p := newStreamingPipeline(out, arch, 64<<10, 0)
 		got := p.Deliver(t.Context(), p.Prepare(t.Context(), message("r.xml.gz", gz(t, full))))
 		if got.Outcome.Err == nil || got.Outcome.Rejected() || !strings.Contains(got.Outcome.Err.Error(), "cluster refuses") {
 			t.Fatalf("outcome %v, want the output's error", got.Outcome.Err)

@@ -55,7 +55,8 @@ func ingestOpenSearchStreams(t *testing.T, c testcluster.Cluster) {
 	bad := bigAggregate(t, "bad", 6000)
 	writeGz(t, filepath.Join(in, "bad.xml.gz"), bad[:len(bad)-300])
 	env := append(slices.Clone(offline), "DMARC_AGENT_INDEX__PREFIX="+prefix,
-		"DMARC_AGENT_PIPELINE__SPOOL_MEMORY_BYTES=65536") // about 80 documents: both reports stream
+		"DMARC_AGENT_PIPELINE__STREAM_ABOVE_BYTES=0",     // nothing spills:
+		"DMARC_AGENT_PIPELINE__SPOOL_MEMORY_BYTES=65536") // about 80 documents held, so both reports stream
 
 	code, stdout, stderr := runCLI(t, env, "ingest", "--summary", "json", "--opensearch", base, in)
 	if code != ExitRejected {

@@ -25,7 +25,10 @@ import (
 type Spool struct {
 	memLimit int
 	tempDir  string
-	noSpill  bool // NewInMemory
+	// spillMax bounds the bytes spilled to the file (NewBounded); negative
+	// is unbounded. spilled counts them.
+	spillMax int64
+	spilled  int64
 	budget   *Budget
 	// chunks hold the in-memory part, filled in order. Chunks rather than one
 	// growing slice: nothing is copied as the spool grows, and each byte is
@@ -52,19 +55,19 @@ const spillBuffer = 32 << 10
 // New returns an empty spool keeping up to memLimit bytes in memory, paid
 // from budget (nil: unlimited); spill files go to tempDir ("" for os.TempDir).
 func New(memLimit int, tempDir string, budget *Budget) *Spool {
-	return &Spool{memLimit: memLimit, tempDir: tempDir, budget: budget}
+	return &Spool{memLimit: memLimit, tempDir: tempDir, budget: budget, spillMax: -1}
 }
 
-// ErrFull is what Add returns, on a spool made by NewInMemory, for a
-// document that its memory cannot hold.
-var ErrFull = errors.New("spool memory full")
+// ErrFull is what Add returns, on a spool made by NewBounded, for a
+// document that neither its memory nor its spill allowance can hold.
+var ErrFull = errors.New("spool full")
 
-// NewInMemory returns a spool that never spills: a document that does not
-// fit in memLimit (or in what is left of budget) is refused with ErrFull.
-// The caller then has the message's documents produced again and streamed
-// instead of held.
-func NewInMemory(memLimit int, budget *Budget) *Spool {
-	return &Spool{memLimit: memLimit, budget: budget, noSpill: true}
+// NewBounded returns a spool like New that spills at most spillMax bytes
+// (0: never): a document beyond that is refused with ErrFull. The caller
+// then has the message's documents produced again and streamed instead of
+// held, so that a huge report needs no more temporary disk than spillMax.
+func NewBounded(memLimit int, tempDir string, spillMax int64, budget *Budget) *Spool {
+	return &Spool{memLimit: memLimit, tempDir: tempDir, budget: budget, spillMax: max(spillMax, 0)}
 }
 
 // Mark is a position to roll back to when a report turns out invalid.
@@ -117,6 +120,7 @@ func (s *Spool) Rollback(m Mark) error {
 	if m.inFile {
 		size = m.fileLen
 	}
+	s.spilled = size
 	if err := s.file.Truncate(size); err != nil {
 		return fmt.Errorf("truncating spool: %w", err)
 	}
@@ -137,10 +141,12 @@ func (s *Spool) Add(index, id string, body []byte) error {
 			return nil
 		}
 	}
-	if s.file == nil && s.noSpill {
+	need := int64(len(index) + len(id) + len(body) + 3*binary.MaxVarintLen64)
+	if s.spillMax >= 0 && s.spilled+need > s.spillMax {
 		s.count--
 		return ErrFull
 	}
+	s.spilled += need // an upper bound: the headers are shorter
 	if s.file == nil {
 		f, err := os.CreateTemp(s.tempDir, "dmarc-agent-spool-*")
 		if err != nil {

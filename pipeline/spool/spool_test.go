@@ -68,7 +68,7 @@ func TestSpoolSpillsAndRollsBack(t *testing.T) {
 // keeps what it holds intact.
 func TestInMemorySpoolRefusesInsteadOfSpilling(t *testing.T) {
 	b := NewBudget(1 << 20)
-	s := NewInMemory(10<<10, b)
+	s := NewBounded(10<<10, t.TempDir(), 0, b)
 	body := make([]byte, 1000)
 	added := 0
 	var err error
