@@ -320,6 +320,22 @@ if ! skip idle; then
 			rss=$(awk '/^VmRSS/{print $2}' "/proc/$DAEMON_PID/status")
 			hwm=$(awk '/^VmHWM/{print $2}' "/proc/$DAEMON_PID/status")
 			echo "{\"name\":\"idle\",\"run\":1,\"wall\":10,\"cpu\":0,\"rss_kb\":$rss,\"hwm_kb\":$hwm,\"load\":$(load1)}" >>"$RESULTS"
+			# A backlog: the peer files dropped at once; once every document
+			# is written (two NDJSON lines each), 30 s of quiet, then RSS.
+			want=$(jq -r .records "$PEER.json")
+			cp -r "$PEER"/. "$WORK/drop/"
+			began=$SECONDS
+			while (($(cat "$WORK"/idle/out/*.ndjson 2>/dev/null | wc -l) < 2 * want)) && ((SECONDS - began < 600)) && kill -0 "$DAEMON_PID" 2>/dev/null; do
+				sleep 1
+			done
+			drained=$((SECONDS - began))
+			sleep 30
+			if kill -0 "$DAEMON_PID" 2>/dev/null; then
+				rss=$(awk '/^VmRSS/{print $2}' "/proc/$DAEMON_PID/status")
+				hwm=$(awk '/^VmHWM/{print $2}' "/proc/$DAEMON_PID/status")
+				anon=$(awk '/^RssAnon/{print $2}' "/proc/$DAEMON_PID/status")
+				echo "{\"name\":\"idle-after-backlog\",\"run\":1,\"wall\":$drained,\"cpu\":0,\"docs\":$want,\"rss_kb\":$rss,\"hwm_kb\":$hwm,\"anon_kb\":$anon,\"load\":$(load1)}" >>"$RESULTS"
+			fi
 			kill "$DAEMON_PID"
 			wait "$DAEMON_PID" 2>/dev/null || true
 		else
