@@ -38,7 +38,7 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{QueueSize: 16, ShutdownGrace: 30 * time.Second, SpoolMemoryBytes: 8 << 20,
-		InFlight: 256, InFlightMemoryBytes: 16 << 20, StreamAboveBytes: 256 << 20}
+		InFlight: 256, InFlightMemoryBytes: 16 << 20, StreamAboveBytes: 1 << 30}
 }
 
 // EffectiveWorkers resolves Workers = 0.

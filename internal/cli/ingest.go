@@ -112,7 +112,7 @@ Exit codes: 0 every input valid, 3 some inputs or documents rejected
 		src = gs
 	}
 
-	tuneGC(cfg.Pipeline.InFlightMemoryBytes)
+	tuneGC(cfg.Pipeline.InFlightMemoryBytes, !*discard && !cfg.Output.OpenSearch.Enabled())
 	if *cpuProfile != "" {
 		stopProfile, err := startCPUProfile(*cpuProfile)
 		if err != nil {
