@@ -17,6 +17,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/testwait"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -112,13 +114,7 @@ func testConfig(workers, queue int, grace time.Duration) Config {
 // waitFor polls cond until it holds or 10 s pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond) // waitFor's poll interval: cond has no signal to wait on
-	}
+	testwait.Until(t, what, 10*time.Second, cond)
 }
 
 func TestRunnerOnceAcksEveryOutcome(t *testing.T) {

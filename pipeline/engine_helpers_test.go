@@ -8,6 +8,8 @@ import (
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/engine"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/testwait"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -25,11 +27,5 @@ func NewRunner(cfg engine.Config, p *Pipeline, sources []collector.Source) *engi
 // waitFor polls cond until it holds or 10 s pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond) // waitFor's poll interval: cond has no signal to wait on
-	}
+	testwait.Until(t, what, 10*time.Second, cond)
 }

@@ -17,6 +17,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/dmarc-agent/dmarc-agent/collector"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/testwait"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -227,13 +229,7 @@ func (r *running) stop(t *testing.T) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond) // waitFor's poll interval: cond has no signal to wait on
-	}
+	testwait.Until(t, what, 15*time.Second, cond)
 }
 
 // tree lists the files under dir (relative, sorted), "" if dir is missing.

@@ -26,6 +26,8 @@ import (
 	"github.com/dmarc-agent/dmarc-agent/internal/cli"
 	"github.com/dmarc-agent/dmarc-agent/internal/testreport"
 	"github.com/dmarc-agent/dmarc-agent/tools/corpus/gen"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/testwait"
 )
 
 // dovecot is the server scripts/imap-dev.sh started (scripts/test.sh
@@ -334,13 +336,7 @@ func (l *logBuffer) next(s string) <-chan struct{} {
 // waitFor polls cond (a readiness probe on a real server) until it holds.
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval of the probe
-	}
+	testwait.Until(t, what, d, cond)
 }
 
 // killErr ends the Dovecot master and every process under it with

@@ -21,6 +21,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/testwait"
 )
 
 // agentProc is a dmarc-agent process (this test binary in child mode).
@@ -96,13 +98,7 @@ func (p *agentProc) wait(t *testing.T, d time.Duration) int {
 
 func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond) // waitUntil's poll interval: cond has no signal to wait on
-	}
+	testwait.Until(t, what, d, cond)
 }
 
 func freePort(t *testing.T) string {

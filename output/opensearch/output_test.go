@@ -17,6 +17,8 @@ import (
 
 	"github.com/dmarc-agent/dmarc-agent/mapping"
 	"github.com/dmarc-agent/dmarc-agent/output"
+
+	"github.com/dmarc-agent/dmarc-agent/internal/testwait"
 )
 
 func TestWriteTwiceCountsDuplicates(t *testing.T) {
@@ -363,13 +365,7 @@ func writeBlocked(w http.ResponseWriter, lines []bulkLine, st []int) {
 // waitFor polls cond (state owned by goroutines that give no signal).
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval: cond has no signal to wait on
-	}
+	testwait.Until(t, "the condition", 10*time.Second, cond)
 }
 
 func TestGiveUpAfterMaxElapsed(t *testing.T) {
