@@ -31,6 +31,8 @@ func TestIdleReleasesMemoryOncePerQuietPeriod(t *testing.T) {
 				t.Fatalf("%s: released %d times, want %d", step, got, want)
 			}
 		}
+		// Inside the synctest bubble every time.Sleep below advances the
+		// fake clock at once: the quiet periods cost no real time.
 		a := p.Prepare(t.Context(), message("a.xml", []byte(aggXML("a", 3))))
 		b := p.Prepare(t.Context(), message("b.xml", []byte(aggXML("b", 3))))
 		p.Deliver(t.Context(), b)
