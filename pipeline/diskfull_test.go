@@ -103,18 +103,7 @@ func TestFullArchiveDiskKeepsReportsPending(t *testing.T) {
 			out := &memOutput{}
 			p := New(DefaultConfig(), Deps{Output: out, Archiver: disk, Prefix: "dmarc",
 				Metrics: NewMetrics(reg), ArchiveFault: health.NewFault("archive", reg)})
-			dcfg := dir.DefaultConfig()
-			dcfg.Path, dcfg.StableFor, dcfg.StateFile = incoming, 0, filepath.Join(base, "dir.db")
-			runOnce := func() {
-				t.Helper()
-				src, err := dir.New(dcfg, nil, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := NewRunner(testConfig(2, 4, time.Minute), p, []collector.Source{src}).Run(context.Background(), true); err != nil {
-					t.Fatal(err)
-				}
-			}
+			runOnce := dirRunner(t, p, incoming, base)
 			messages := func(outcome string) float64 {
 				return testutil.ToFloat64(p.d.Metrics.Messages.WithLabelValues(dir.Name, outcome))
 			}

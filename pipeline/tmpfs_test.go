@@ -1,20 +1,17 @@
 package pipeline
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/dmarc-agent/dmarc-agent/archive"
-	"github.com/dmarc-agent/dmarc-agent/collector"
 	"github.com/dmarc-agent/dmarc-agent/collector/dir"
 	"github.com/dmarc-agent/dmarc-agent/internal/health"
 )
@@ -47,18 +44,7 @@ func TestArchiveOnFullTmpfs(t *testing.T) {
 	out := &memOutput{}
 	fault := health.NewFault("archive", reg)
 	p := New(DefaultConfig(), Deps{Output: out, Archiver: archiverOf{arch}, Prefix: "dmarc", Metrics: NewMetrics(reg), ArchiveFault: fault})
-	dcfg := dir.DefaultConfig()
-	dcfg.Path, dcfg.StableFor, dcfg.StateFile = incoming, 0, filepath.Join(base, "dir.db")
-	runOnce := func() {
-		t.Helper()
-		src, err := dir.New(dcfg, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := NewRunner(testConfig(2, 4, time.Minute), p, []collector.Source{src}).Run(context.Background(), true); err != nil {
-			t.Fatal(err)
-		}
-	}
+	runOnce := dirRunner(t, p, incoming, base)
 	messages := func(outcome string) int {
 		return int(testutil.ToFloat64(p.d.Metrics.Messages.WithLabelValues(dir.Name, outcome)))
 	}
